@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds the Pulumi engine pieces from the Go module pins under engine/ into engine/bin:
+#   pulumi                    the CLI/engine            (engine/cli)
+#   pulumi-language-nodejs    the Node.js language host (engine/nodejs-host)
+#   pulumi-resource-command   the resource plugin the @pulumi/command SDK talks to (engine/command-provider)
+# A stamp of the pins' hash makes a second run take a moment when nothing changed.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root/engine"
+mkdir -p bin
+
+if [ "${FLASKSTACK_USE_SYSTEM_PULUMI:-0}" = "1" ]; then
+  echo "engine: FLASKSTACK_USE_SYSTEM_PULUMI=1, using $(command -v pulumi || echo 'pulumi (not found!)')"
+  exit 0
+fi
+command -v go >/dev/null || { echo "engine: Go is required to build the Pulumi engine (apt-get install golang, or Go >= 1.26)" >&2; exit 1; }
+
+# Version strings the binaries report; they must match the npm SDKs in package-lock.json.
+PULUMI_VERSION="v3.259.0"
+
+stamp_of() { # hash of everything that decides a build
+  (cd "$root" && find "engine/$1" -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0 | sort -z | xargs -0 sha256sum; \
+   sha256sum scripts/build-engine.sh; go version) | sha256sum | cut -c1-16
+}
+
+build() { # build <dir> <binary> <package> [ldflags]
+  local dir=$1 bin=$2 pkg=$3 ldflags=${4:-}
+  local stamp; stamp=$(stamp_of "$dir")
+  if [ -x "bin/$bin" ] && [ "$(cat "bin/.stamp-$bin" 2>/dev/null)" = "$stamp" ]; then
+    echo "engine: $bin up to date ($stamp)"
+    return
+  fi
+  echo "engine: building $bin from engine/$dir (first build takes several minutes)…"
+  local start=$SECONDS
+  ( cd "$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "../bin/$bin.tmp" "$pkg" ) &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 30
+    kill -0 "$pid" 2>/dev/null && echo "engine:   … still building $bin ($((SECONDS - start)) s)"
+  done
+  wait "$pid"
+  mv "bin/$bin.tmp" "bin/$bin"
+  echo "$stamp" > "bin/.stamp-$bin"
+  echo "engine: built $bin in $((SECONDS - start)) s"
+}
+
+build cli pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+  "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
+build nodejs-host pulumi-language-nodejs github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
+  "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
+build command-provider pulumi-resource-command .
+
+echo "engine: $(bin/pulumi version) ready in engine/bin"
