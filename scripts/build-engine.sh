@@ -34,9 +34,13 @@ build() { # build <dir> <binary> <package> [ldflags]
   local start=$SECONDS
   ( cd "$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "../bin/$bin.tmp" "$pkg" ) &
   local pid=$!
+  local next=30
   while kill -0 "$pid" 2>/dev/null; do
-    sleep 30
-    kill -0 "$pid" 2>/dev/null && echo "engine:   … still building $bin ($((SECONDS - start)) s)"
+    sleep 1
+    if [ $((SECONDS - start)) -ge $next ] && kill -0 "$pid" 2>/dev/null; then
+      echo "engine:   … still building $bin ($((SECONDS - start)) s)"
+      next=$((next + 30))
+    fi
   done
   wait "$pid"
   mv "bin/$bin.tmp" "bin/$bin"
@@ -50,4 +54,12 @@ build nodejs-host pulumi-language-nodejs github.com/pulumi/pulumi/sdk/v3/nodejs/
   "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
 build command-provider pulumi-resource-command .
 
-echo "engine: $(bin/pulumi version) ready in engine/bin"
+# The resource plugin goes into the plugin cache under PULUMI_HOME, where the engine looks for the
+# exact version the @pulumi/command SDK asks for (scripts/env.sh turns off ambient PATH plugins).
+source "$root/scripts/env.sh"
+plugin_stamp="$(cat bin/.stamp-pulumi-resource-command)"
+if [ "$(cat "$PULUMI_HOME/.flaskstack-command-plugin" 2>/dev/null)" != "$plugin_stamp" ]; then
+  bin/pulumi plugin install resource command 1.2.1 --file bin/pulumi-resource-command --reinstall
+  echo "$plugin_stamp" > "$PULUMI_HOME/.flaskstack-command-plugin"
+fi
+echo "engine: pulumi $(bin/pulumi version) ready in engine/bin (plugins in $PULUMI_HOME)"

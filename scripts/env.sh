@@ -7,8 +7,10 @@ FLASKSTACK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export FLASKSTACK_ROOT
 if [ "${FLASKSTACK_USE_SYSTEM_PULUMI:-0}" != "1" ]; then
   export PATH="$FLASKSTACK_ROOT/engine/bin:$PATH"
-  # Our plugins live on PATH, not in the plugin cache; never try to download one.
+  # The plugin cache (with the resource plugin built from engine/) lives inside the project; the
+  # binaries on PATH are used as the engine and language host only, not as resource plugins.
   export PULUMI_HOME="${PULUMI_HOME:-$FLASKSTACK_ROOT/.pulumi-home}"
+  export PULUMI_IGNORE_AMBIENT_PLUGINS=true
 fi
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$FLASKSTACK_ROOT/.pulumi-state}"
 # The default passphrase protects only the local demo/test state; set your own for real stacks.
