@@ -30,7 +30,7 @@ pulumi stack select --create "$stack" >/dev/null
 pulumi config set host 127.0.0.1
 pulumi config set port "$(field sshPort)"
 pulumi config set user "$(field user)"
-pulumi config set httpPort "$(field httpPort)"
+pulumi config set publicHttpPort "$(field httpPort)"
 pulumi config set --secret privateKey < "$(field privateKeyPath)"
 pulumi up --yes
 

@@ -1,0 +1,277 @@
+/**
+ * FlaskApp: the application on a host — its own unprivileged system user, a release directory per
+ * version of the code with a `current` symlink switched on deploy, a virtualenv per requirements
+ * hash (rebuilt only when the requirements change), and an environment file only the app user reads.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import {
+  AppContext,
+  absolutePathRule,
+  eachRule,
+  resolveAppContext,
+  rule,
+  throwIfInvalid,
+} from "./config";
+import { resourceError } from "./errors";
+import { Host } from "./host";
+import { shellCommand, shellQuote as q } from "./quote";
+import { collectAppFiles, contentHash, renderArchive, UNPACK_PY } from "./release/archive";
+import { asRoot, managedFile } from "./remote";
+
+/** WSGI servers FlaskApp can install into the venv, pinned so every host runs the same version. */
+export const WSGI_SERVER_PINS = {
+  gunicorn: "gunicorn==23.0.0",
+  waitress: "waitress==3.0.2",
+  uwsgi: "uWSGI==2.0.30",
+} as const;
+export type WsgiServerName = keyof typeof WSGI_SERVER_PINS;
+
+export interface PipOptions {
+  /** `--index-url`. @default PyPI */
+  readonly indexUrl?: string;
+  /** `--extra-index-url`, e.g. a piwheels-style index of prebuilt ARM wheels. @default [] */
+  readonly extraIndexUrls?: readonly string[];
+  /** `--find-links`: a directory on the host or a URL holding wheels (a local wheelhouse). @default [] */
+  readonly findLinks?: readonly string[];
+  /** `--only-binary :all:`: never compile an sdist on the host. @default false */
+  readonly onlyBinary?: boolean;
+  /** Create the venv with `--system-site-packages` (use apt's python3-* packages). @default false */
+  readonly systemSitePackages?: boolean;
+}
+
+export interface FlaskAppArgs {
+  /** The host to deploy to. */
+  readonly host: Host;
+  /** App name: user, paths (`/srv/<name>`), programs. Lower case, digits, `-`, `_`. */
+  readonly name: string;
+  /** Local directory holding the app code (shipped whole, minus caches and VCS data). */
+  readonly source: string;
+  /** WSGI entry: `module:callable`, or an app factory `module:create_app()`. */
+  readonly entry: string;
+  /** Requirements file, relative to `source`. @default "requirements.txt" */
+  readonly requirementsFile?: string;
+  /** WSGI servers to install into the venv (pinned, see WSGI_SERVER_PINS). @default [] */
+  readonly wsgiServers?: readonly WsgiServerName[];
+  /** How pip installs requirements. @default PyPI, wheels or sdists, no system site-packages */
+  readonly pip?: PipOptions;
+  /**
+   * Environment variables for the app, written to `/etc/<name>/env` (owner the app user, mode 0400).
+   * Secret values stay secret in state and previews.
+   * @default {}
+   */
+  readonly environment?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Unprivileged user the app runs as. @default the app name */
+  readonly user?: string;
+  /** @default the user */
+  readonly group?: string;
+  /** @default `/srv/<name>` */
+  readonly baseDir?: string;
+}
+
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export class FlaskApp extends pulumi.ComponentResource {
+  /** Names and paths on the host (user, `/srv/<name>/current`, venv, run, log and config dirs). */
+  readonly app: AppContext;
+  /** The host it runs on. */
+  readonly host: Host;
+  /** Content hash of the shipped code. */
+  readonly releaseId: string;
+  /** Hash of the requirements, pip options and server pins: names the venv. */
+  readonly venvId: string;
+  /** Changes whenever the running code or its venv changes: services reload on it. */
+  readonly version: string;
+  /** `/etc/<name>/env`, sourced by the service wrapper. */
+  readonly envFile: string;
+  /** WSGI servers installed into the venv. */
+  readonly wsgiServers: readonly WsgiServerName[];
+  /** Done when the release and venv are live: services depend on it. */
+  readonly ready: pulumi.Resource;
+
+  constructor(name: string, args: FlaskAppArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flaskstack:index:FlaskApp", name, {}, opts);
+    const pip = args.pip ?? {};
+    const requirementsFile = args.requirementsFile ?? "requirements.txt";
+    const source = path.resolve(args.source);
+    let requirements = "";
+    try {
+      this.app = resolveAppContext({ name: args.name, entry: args.entry, user: args.user, group: args.group, baseDir: args.baseDir });
+      const envKeys = Object.keys(args.environment ?? {});
+      const sourceOk = isDir(source);
+      const reqPath = path.join(source, requirementsFile);
+      throwIfInvalid(
+        [
+          rule(!sourceOk, "source", `\`source\` must be a local directory holding the app (got ${JSON.stringify(args.source)})`),
+          rule(sourceOk && !isFile(reqPath), "requirementsFile", `\`requirementsFile\` must name a file in \`source\` (${reqPath} does not exist)`),
+          eachRule("environment", envKeys, (arg, k) =>
+            rule(!ENV_KEY.test(k), arg, `\`environment\` keys must match ${ENV_KEY.source} (got ${JSON.stringify(k)})`),
+          ),
+          eachRule("wsgiServers", args.wsgiServers, (arg, s) =>
+            rule(!(s in WSGI_SERVER_PINS), arg, `\`${arg}\` must be one of ${Object.keys(WSGI_SERVER_PINS).join(", ")} (got ${JSON.stringify(s)})`),
+          ),
+          eachRule("pip.findLinks", pip.findLinks, (arg, l) => urlOrPathRule(arg, l)),
+          eachRule("pip.extraIndexUrls", pip.extraIndexUrls, (arg, u) => urlOrPathRule(arg, u, true)),
+          ...(pip.indexUrl === undefined ? [] : [urlOrPathRule("pip.indexUrl", pip.indexUrl, true)]),
+        ],
+        "FlaskApp",
+      );
+      requirements = fs.readFileSync(reqPath, "utf8");
+    } catch (e) {
+      throw resourceError(e, this);
+    }
+    const { host } = args;
+    const conn = host.connection;
+    const app = this.app;
+    this.host = host;
+    host.requirePackages(this, ["python3", "python3-venv"], "FlaskApp");
+    this.wsgiServers = [...new Set(args.wsgiServers ?? [])].sort();
+    this.envFile = `${app.configDir}/env`;
+
+    // 1. User, directories, and the run directory recreated at every boot (/run is a tmpfs).
+    const tmpfiles = `/etc/tmpfiles.d/flaskstack-${app.name}.conf`;
+    const base = new command.remote.Command(
+      `${name}-base`,
+      {
+        connection: conn.ssh,
+        create: asRoot(conn, [
+          "set -eu",
+          `getent group ${q(app.group)} >/dev/null || groupadd --system ${q(app.group)}`,
+          `id -u ${q(app.user)} >/dev/null 2>&1 || useradd --system --gid ${q(app.group)} --home-dir ${q(app.baseDir)} --no-create-home --shell /usr/sbin/nologin ${q(app.user)}`,
+          shellCommand(["install", "-d", "-m", "0755", "-o", "root", "-g", "root", app.baseDir, `${app.baseDir}/releases`, `${app.baseDir}/venvs`]),
+          shellCommand(["install", "-d", "-m", "0750", "-o", app.user, "-g", app.group, app.logDir]),
+          shellCommand(["install", "-d", "-m", "0750", "-o", "root", "-g", app.group, app.configDir]),
+          `printf 'd %s 0755 %s %s -\\n' ${q(app.runDir)} ${q(app.user)} ${q(app.group)} > ${q(tmpfiles)}`,
+          `if command -v systemd-tmpfiles >/dev/null; then systemd-tmpfiles --create ${q(tmpfiles)}; else ${shellCommand(["install", "-d", "-m", "0755", "-o", app.user, "-g", app.group, app.runDir])}; fi`,
+        ].join("\n")),
+        delete: asRoot(conn, [
+          shellCommand(["rm", "-rf", app.baseDir, app.configDir, app.runDir, app.logDir, tmpfiles]),
+          `userdel ${q(app.user)} 2>/dev/null || true`,
+          `groupdel ${q(app.group)} 2>/dev/null || true`,
+        ].join("\n")),
+        logging: "stderr",
+      },
+      { parent: this, dependsOn: [host.packagesReady] },
+    );
+
+    // 2. The code, as a release directory named by its content hash.
+    const archive = renderArchive(collectAppFiles(source));
+    this.releaseId = contentHash(archive);
+    const releaseDir = `${app.baseDir}/releases/${this.releaseId}`;
+    const release = new command.remote.Command(
+      `${name}-release`,
+      {
+        connection: conn.ssh,
+        create: asRoot(conn, [
+          "set -eu",
+          `d=${q(releaseDir)}`,
+          `if [ ! -d "$d" ]; then`,
+          `  rm -rf "$d.tmp" && mkdir -p "$d.tmp"`,
+          `  python3 -c ${q(UNPACK_PY)} "$d.tmp"`,
+          // Code is readable by everyone (nginx serves its static files), writable by nobody but root.
+          `  chown -R root:root "$d.tmp" && chmod -R u+rwX,go+rX,go-w "$d.tmp"`,
+          `  mv "$d.tmp" "$d"`,
+          `fi`,
+        ].join("\n")),
+        // The replaced release goes once `current` points elsewhere.
+        delete: asRoot(conn, `[ "$(readlink ${q(`${app.baseDir}/current`)})" = ${q(`releases/${this.releaseId}`)} ] || rm -rf ${q(releaseDir)}`),
+        stdin: archive,
+        triggers: [this.releaseId],
+        logging: "stderr",
+      },
+      { parent: this, dependsOn: [base] },
+    );
+
+    // 3. The venv, named by the hash of everything that decides its content.
+    const pins = this.wsgiServers.map((s) => WSGI_SERVER_PINS[s]);
+    const pipArgs = [
+      ...(pip.indexUrl ? ["--index-url", pip.indexUrl] : []),
+      ...(pip.extraIndexUrls ?? []).flatMap((u) => ["--extra-index-url", u]),
+      ...(pip.findLinks ?? []).flatMap((l) => ["--find-links", l]),
+      ...(pip.onlyBinary ? ["--only-binary", ":all:"] : []),
+    ];
+    const venvInput = `${requirements.trimEnd()}\n${pins.map((p) => `${p}\n`).join("")}`;
+    this.venvId = contentHash(venvInput, JSON.stringify(pipArgs), String(pip.systemSitePackages ?? false));
+    const venvDir = `${app.baseDir}/venvs/${this.venvId}`;
+    const venv = new command.remote.Command(
+      `${name}-venv`,
+      {
+        connection: conn.ssh,
+        create: asRoot(conn, [
+          "set -eu",
+          `v=${q(venvDir)}`,
+          `if [ ! -e "$v/.flaskstack-complete" ]; then`,
+          `  rm -rf "$v"`,
+          `  python3 -m venv ${pip.systemSitePackages ? "--system-site-packages " : ""}"$v"`,
+          `  cat > "$v/requirements.txt"`,
+          `  "$v/bin/pip" install --disable-pip-version-check --no-input --progress-bar off ${pipArgs.map(q).join(" ")} -r "$v/requirements.txt"`,
+          `  chmod -R go+rX,go-w "$v"`,
+          `  touch "$v/.flaskstack-complete"`,
+          `fi`,
+        ].join("\n")),
+        delete: asRoot(conn, `[ "$(readlink ${q(`${app.baseDir}/venv`)})" = ${q(`venvs/${this.venvId}`)} ] || rm -rf ${q(venvDir)}`),
+        stdin: venvInput,
+        triggers: [this.venvId],
+        logging: "stdoutAndStderr",
+      },
+      { parent: this, dependsOn: [base] },
+    );
+
+    // 4. The environment file: shell assignments, sourced by the service wrapper as the app starts.
+    const envEntries = Object.entries(args.environment ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+    const envContent = pulumi
+      .all(envEntries.map(([k, v]) => pulumi.output(v).apply((value) => `${k}=${q(value)}\n`)))
+      .apply((lines) => `# Managed by flaskstack — changes here are overwritten\n${lines.join("")}`);
+    const envFile = managedFile(
+      `${name}-env`,
+      conn,
+      { path: this.envFile, content: envContent, owner: app.user, group: app.group, mode: "0400" },
+      { parent: this, dependsOn: [base] },
+    );
+
+    // 5. Go live: switch `current` and `venv` atomically (rename over the old symlink).
+    const activate = new command.remote.Command(
+      `${name}-activate`,
+      {
+        connection: conn.ssh,
+        create: asRoot(conn, [
+          "set -eu",
+          `cd ${q(app.baseDir)}`,
+          `ln -sfn ${q(`venvs/${this.venvId}`)} venv.tmp && mv -Tf venv.tmp venv`,
+          `ln -sfn ${q(`releases/${this.releaseId}`)} current.tmp && mv -Tf current.tmp current`,
+        ].join("\n")),
+        triggers: [this.releaseId, this.venvId],
+        logging: "stderr",
+      },
+      { parent: this, dependsOn: [release, venv, envFile] },
+    );
+    this.version = `${this.releaseId}-${this.venvId}`;
+    this.ready = activate;
+    this.registerOutputs({ releaseId: this.releaseId, venvId: this.venvId, version: this.version });
+  }
+
+  /**
+   * The argv that runs `argv` with the app's environment file loaded: supervisor starts this, and
+   * `exec` hands the process (and its signals) to the server itself.
+   */
+  withEnvironment(argv: readonly string[]): string[] {
+    return ["/bin/sh", "-c", `set -a; . ${q(this.envFile)}; set +a; exec "$@"`, "flaskstack-env", ...argv];
+  }
+}
+
+function isDir(p: string): boolean {
+  return fs.existsSync(p) && fs.statSync(p).isDirectory();
+}
+
+function isFile(p: string): boolean {
+  return fs.existsSync(p) && fs.statSync(p).isFile();
+}
+
+function urlOrPathRule(argument: string, value: string, urlOnly = false) {
+  const url = /^https?:\/\/[^\s'"`$;&|<>\\]+$/.test(value);
+  if (url) return rule(false, argument, "");
+  if (urlOnly) return rule(true, argument, `\`${argument}\` must be an http(s) URL without spaces or quotes (got ${JSON.stringify(value)})`);
+  return absolutePathRule(argument, value);
+}

@@ -1,0 +1,58 @@
+/**
+ * GunicornService: Gunicorn serving a FlaskApp, configured by a rendered `gunicorn.conf.py`, kept
+ * alive by supervisor. A changed config or new code is applied with HUP (new workers start with the
+ * new settings and code while the old ones finish their requests); a changed bind restarts it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { GunicornArgs, GunicornSettings, Listener, listenerToString, resolveGunicorn } from "./config";
+import { resourceError } from "./errors";
+import { FlaskApp } from "./flaskApp";
+import { shellCommand } from "./quote";
+import { renderGunicornConf } from "./render";
+import { superviseServer, VALIDATION_FACTS, WsgiService } from "./wsgiService";
+
+export interface GunicornServiceArgs extends GunicornArgs {
+  /** The app to serve (its `wsgiServers` must include "gunicorn"). */
+  readonly app: FlaskApp;
+}
+
+export class GunicornService extends pulumi.ComponentResource implements WsgiService {
+  readonly listener: Listener;
+  readonly flaskApp: FlaskApp;
+  readonly ready: pulumi.Resource;
+  /** The rendered gunicorn.conf.py (known once the host's facts are). */
+  readonly config: pulumi.Output<string>;
+  /** Settings resolved without host facts (everything but fact-based defaults). */
+  readonly settings: GunicornSettings;
+
+  constructor(name: string, args: GunicornServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flaskstack:index:GunicornService", name, {}, opts);
+    const { app, ...gunicornArgs } = args;
+    try {
+      this.settings = resolveGunicorn(gunicornArgs, { app: app.app, facts: VALIDATION_FACTS });
+    } catch (e) {
+      throw resourceError(e, this);
+    }
+    if (!app.wsgiServers.includes("gunicorn")) {
+      throw new pulumi.ResourceError("GunicornService needs Gunicorn in the app's venv: add \"gunicorn\" to the FlaskApp's `wsgiServers`", this);
+    }
+    const s = this.settings;
+    this.flaskApp = app;
+    this.listener = s.listener;
+    this.config = app.host.facts.apply((facts) => renderGunicornConf(resolveGunicorn(gunicornArgs, { app: app.app, facts })));
+    const server = superviseServer(this, name, {
+      app,
+      program: app.app.name,
+      configFile: { path: s.configPath, content: this.config },
+      command: s.command,
+      processUser: s.processUser,
+      stopSignal: s.stopSignal,
+      stopWaitSecs: s.stopWaitSecs,
+      requiredDirs: s.requiredDirs,
+      reloadScript: shellCommand(["supervisorctl", "signal", "HUP", app.app.name]),
+      restartOn: [listenerToString(s.listener)],
+    });
+    this.ready = server.reload;
+    this.registerOutputs({ config: this.config });
+  }
+}

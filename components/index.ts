@@ -1,0 +1,13 @@
+/** flaskstack: Pulumi components that put a Flask (WSGI) app into production over SSH. */
+export * from "./host";
+export * from "./flaskApp";
+export * from "./uwsgiService";
+export * from "./gunicornService";
+export * from "./waitressService";
+export * from "./supervisorProgram";
+export * from "./nginxSite";
+export * from "./packages";
+export type { WsgiService } from "./wsgiService";
+export * as config from "./config";
+export * as render from "./render";
+export { shellQuote, shellCommand } from "./quote";

@@ -1,0 +1,109 @@
+/**
+ * NginxSite: a server block in front of one or more WSGI services. The site file is written beside
+ * the live one, checked with `nginx -t`, and only then activated and reloaded: an invalid site never
+ * replaces a working one, and `up` fails with nginx's own message.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { Listener, NginxSiteArgs as SiteSpec, NginxSiteSettings, NginxUpstreamArgs, resolveNginxSite } from "./config";
+import { resourceError } from "./errors";
+import { Host } from "./host";
+import { shellQuote as q } from "./quote";
+import { contentHash } from "./release/archive";
+import { asRoot, managedFile } from "./remote";
+import { renderNginxSite } from "./render";
+import { WsgiService } from "./wsgiService";
+
+/** A WSGI service, or a listener (with load-balancing weights) anywhere nginx can reach. */
+export type NginxUpstreamInput = WsgiService | Listener | NginxUpstreamArgs;
+
+export interface NginxSiteArgs extends Omit<SiteSpec, "upstreams"> {
+  /** The host nginx runs on (it must install the `nginx` package). */
+  readonly host: Host;
+  /** Where requests go: services on this host, or listeners of services elsewhere. */
+  readonly upstreams: readonly NginxUpstreamInput[];
+  /**
+   * Remove the distribution's default site (`sites-enabled/default`), which otherwise answers every
+   * request that names no other site.
+   * @default true
+   */
+  readonly removeDefaultSite?: boolean;
+}
+
+function isService(u: NginxUpstreamInput): u is WsgiService {
+  return pulumi.Resource.isInstance(u as pulumi.Resource) && "listener" in u;
+}
+
+export class NginxSite extends pulumi.ComponentResource {
+  readonly settings: NginxSiteSettings;
+  /** The rendered site. */
+  readonly config: string;
+  /** `/etc/nginx/sites-available/<name>`. */
+  readonly configPath: string;
+  /** Done when nginx serves the current site. */
+  readonly ready: pulumi.Resource;
+
+  constructor(name: string, args: NginxSiteArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flaskstack:index:NginxSite", name, {}, opts);
+    const { host, upstreams, removeDefaultSite, ...spec } = args;
+    const services = upstreams.filter(isService);
+    try {
+      this.settings = resolveNginxSite({
+        ...spec,
+        upstreams: upstreams.map((u) => (isService(u) ? u.listener : u)),
+      });
+    } catch (e) {
+      throw resourceError(e, this);
+    }
+    host.requirePackages(this, ["nginx"], "NginxSite");
+    const conn = host.connection;
+    const s = this.settings;
+    this.config = renderNginxSite(s);
+    this.configPath = `/etc/nginx/sites-available/${s.name}`;
+    const enabled = `/etc/nginx/sites-enabled/${s.name}`;
+    const reload = "nginx -t -q && if [ -d /run/systemd/system ]; then systemctl reload-or-restart nginx; else nginx -s reload; fi";
+
+    const before: pulumi.Resource[] = [host.packagesReady, ...services.map((svc) => svc.ready)];
+    if (removeDefaultSite ?? true) {
+      before.push(
+        new command.remote.Command(
+          `${name}-no-default-site`,
+          { connection: conn.ssh, create: asRoot(conn, "rm -f /etc/nginx/sites-enabled/default"), logging: "stderr" },
+          { parent: this, dependsOn: [host.packagesReady] },
+        ),
+      );
+    }
+
+    const site = managedFile(
+      `${name}-site`,
+      conn,
+      {
+        path: this.configPath,
+        content: this.config,
+        owner: "root",
+        group: "root",
+        mode: "0644",
+        verify: `ln -sfn ${q(this.configPath)} ${q(enabled)} && nginx -t`,
+        onVerifyFailure: `[ -e ${q(`${this.configPath}.flaskstack-prev`)} ] || rm -f ${q(enabled)}`,
+        afterDelete: `rm -f ${q(enabled)}; ${reload}`,
+      },
+      { parent: this, dependsOn: before },
+    );
+
+    this.ready = new command.remote.Command(
+      `${name}-reload`,
+      {
+        connection: conn.ssh,
+        create: asRoot(conn, reload),
+        update: asRoot(conn, reload),
+        // A readable token: the preview shows the site changed and nginx reloads.
+        environment: { FLASKSTACK_SITE_SHA: contentHash(this.config) },
+        logging: "stderr",
+      },
+      { parent: this, dependsOn: [site] },
+    );
+    this.registerOutputs({ config: this.config, configPath: this.configPath });
+  }
+}
+
+

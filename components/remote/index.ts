@@ -1,0 +1,5 @@
+export * from "./connection";
+export * from "./hostFacts";
+export * from "./managedFile";
+export * from "./packageSet";
+export * from "./serviceAction";

@@ -1,0 +1,36 @@
+/**
+ * A one-shot action on a host service (reload, signal, restart) that runs when, and only when,
+ * one of its triggers changed — typically the text of the file the service reads. In a preview it
+ * appears as its own resource being replaced, so the reader sees which services will reload.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { asRoot, HostConnection, PrimitiveOptions } from "./connection";
+
+export interface ServiceActionSpec {
+  /** Script run as root (already built with the quoting function). */
+  readonly script: string;
+  /** Values whose change runs the action again (e.g. the rendered config text). */
+  readonly triggers: pulumi.Input<unknown>[];
+  /** Script run as root when the action's owner is destroyed (e.g. stop the service). */
+  readonly onDelete?: string;
+}
+
+export function serviceAction(
+  name: string,
+  conn: HostConnection,
+  spec: ServiceActionSpec,
+  opts: PrimitiveOptions,
+): command.remote.Command {
+  return new command.remote.Command(
+    name,
+    {
+      connection: conn.ssh,
+      create: asRoot(conn, spec.script),
+      delete: spec.onDelete === undefined ? undefined : asRoot(conn, spec.onDelete),
+      triggers: spec.triggers,
+      logging: "stdoutAndStderr",
+    },
+    { parent: opts.parent, dependsOn: opts.dependsOn },
+  );
+}

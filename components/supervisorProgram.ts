@@ -1,0 +1,91 @@
+/**
+ * SupervisorProgram: `/etc/supervisor/conf.d/<name>.conf`, applied with `supervisorctl reread` +
+ * `update <name>` — only that program is (re)started, and only when its section changed.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { resolveSupervisorProgram, SupervisorProgramArgs as ProgramSpec, SupervisorProgramSettings } from "./config";
+import { resourceError } from "./errors";
+import { Host } from "./host";
+import { shellCommand, shellQuote as q } from "./quote";
+import { managedFile, serviceAction } from "./remote";
+import { renderSupervisorProgram } from "./render";
+
+export interface SupervisorProgramArgs extends ProgramSpec {
+  /** The host (it must install the `supervisor` package). */
+  readonly host: Host;
+  /**
+   * Directories created (owner/group/mode) before the program starts, e.g. a server's log directory.
+   * @default the log files' directories, owned by root
+   */
+  readonly directories?: readonly { readonly path: string; readonly owner: string; readonly group: string; readonly mode: string }[];
+  /** Resources the program needs before it may start (the app's release, its config file…). */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export class SupervisorProgram extends pulumi.ComponentResource {
+  readonly settings: SupervisorProgramSettings;
+  /** `/etc/supervisor/conf.d/<name>.conf`. */
+  readonly configPath: string;
+  /** The rendered `[program:…]` section. */
+  readonly config: string;
+  /** Done when supervisor runs the current version of the program. */
+  readonly ready: pulumi.Resource;
+
+  constructor(name: string, args: SupervisorProgramArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flaskstack:index:SupervisorProgram", name, {}, opts);
+    const { host, directories, dependsOn, ...spec } = args;
+    try {
+      this.settings = resolveSupervisorProgram(spec);
+    } catch (e) {
+      throw resourceError(e, this);
+    }
+    host.requirePackages(this, ["supervisor"], "SupervisorProgram");
+    const s = this.settings;
+    const conn = host.connection;
+    this.configPath = `/etc/supervisor/conf.d/${s.name}.conf`;
+    this.config = renderSupervisorProgram(s);
+    const ctl = (...a: string[]) => shellCommand(["supervisorctl", ...a]);
+
+    const file = managedFile(
+      `${name}-conf`,
+      conn,
+      {
+        path: this.configPath,
+        content: this.config,
+        owner: "root",
+        group: "root",
+        mode: "0644",
+        // Without its section, `update <name>` stops the program and removes it.
+        afterDelete: `${ctl("reread")} >/dev/null && ${ctl("update", s.name)} || true`,
+      },
+      { parent: this, dependsOn: [host.packagesReady, ...(dependsOn ?? [])] },
+    );
+
+    const dirs = directories ?? s.requiredDirs.map((p) => ({ path: p, owner: "root", group: "root", mode: "0755" }));
+    this.ready = serviceAction(
+      `${name}-update`,
+      conn,
+      {
+        script: [
+          "set -eu",
+          ...dirs.map((d) => shellCommand(["install", "-d", "-m", d.mode, "-o", d.owner, "-g", d.group, d.path])),
+          // supervisord may not run yet right after the package was installed.
+          "if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then systemctl enable --now --quiet supervisor; fi",
+          ctl("reread"),
+          ctl("update", s.name),
+          // `update` starts it; wait for RUNNING (or fail with supervisor's own status and log tail).
+          `for i in $(seq 1 ${Math.max(10, s.startsecs * 4 + 10)}); do`,
+          `  st=$(${ctl("status", s.name)} || true)`,
+          `  case "$st" in *RUNNING*) exit 0;; *FATAL*|*BACKOFF*|*EXITED*) break;; esac`,
+          `  sleep 1`,
+          `done`,
+          `echo "$st" >&2; tail -n 20 ${q(s.stderrLogfile)} >&2 || true; exit 1`,
+        ].join("\n"),
+        triggers: [this.config, ...dirs.map((d) => `${d.path}:${d.owner}:${d.group}:${d.mode}`)],
+      },
+      { parent: this, dependsOn: [file] },
+    );
+    this.registerOutputs({ configPath: this.configPath, config: this.config });
+  }
+}
+

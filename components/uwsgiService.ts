@@ -1,0 +1,63 @@
+/**
+ * UwsgiService: uWSGI serving a FlaskApp, configured by a rendered `uwsgi.ini`, kept alive by
+ * supervisor. A changed ini or new code is applied with a graceful reload (chain reload with
+ * `lazyApps`), so no request is dropped.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Listener, resolveUwsgi, UwsgiArgs, UwsgiSettings } from "./config";
+import { resourceError } from "./errors";
+import { FlaskApp } from "./flaskApp";
+import { shellCommand } from "./quote";
+import { renderUwsgiIni } from "./render";
+import { superviseServer, VALIDATION_FACTS, WsgiService } from "./wsgiService";
+
+export interface UwsgiServiceArgs extends UwsgiArgs {
+  /** The app to serve. */
+  readonly app: FlaskApp;
+}
+
+export class UwsgiService extends pulumi.ComponentResource implements WsgiService {
+  readonly listener: Listener;
+  readonly flaskApp: FlaskApp;
+  readonly ready: pulumi.Resource;
+  /** The rendered ini (known once the host's facts are). */
+  readonly config: pulumi.Output<string>;
+  /** Settings resolved without host facts (everything but fact-based defaults). */
+  readonly settings: UwsgiSettings;
+
+  constructor(name: string, args: UwsgiServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flaskstack:index:UwsgiService", name, {}, opts);
+    const { app, ...uwsgiArgs } = args;
+    try {
+      this.settings = resolveUwsgi(uwsgiArgs, { app: app.app, facts: VALIDATION_FACTS });
+    } catch (e) {
+      throw resourceError(e, this);
+    }
+    const s = this.settings;
+    if (s.source === "apt") app.host.requirePackages(this, ["uwsgi-core", "uwsgi-plugin-python3"], "UwsgiService with `source: \"apt\"`");
+    else if (!app.wsgiServers.includes("uwsgi")) {
+      throw new pulumi.ResourceError("UwsgiService with `source: \"pip\"` needs uWSGI in the app's venv: add \"uwsgi\" to the FlaskApp's `wsgiServers` (or use `source: \"apt\"`)", this);
+    }
+    this.flaskApp = app;
+    this.listener = s.listener;
+    this.config = app.host.facts.apply((facts) => renderUwsgiIni(resolveUwsgi(uwsgiArgs, { app: app.app, facts })));
+    const fifo = shellCommand([s.masterFifo]);
+    const server = superviseServer(this, name, {
+      app,
+      program: app.app.name,
+      configFile: { path: s.configPath, content: this.config },
+      command: s.command,
+      processUser: s.processUser,
+      stopSignal: s.stopSignal,
+      stopWaitSecs: s.stopWaitSecs,
+      requiredDirs: s.requiredDirs,
+      // Through the master FIFO: `r` re-reads the ini and reloads gracefully; `c` replaces the
+      // workers one at a time (lazy-apps), so some worker always serves.
+      reloadScript: `echo r > ${fifo}`,
+      codeReloadScript: `echo ${s.lazyApps ? "c" : "r"} > ${fifo}`,
+      restartOn: [s.command.join(" ")],
+    });
+    this.ready = server.reload;
+    this.registerOutputs({ config: this.config });
+  }
+}
