@@ -85,38 +85,37 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
     { parent: owner },
   );
 
-  // The action records what it applied in its stdout; on the next change the script compares it
+  // The action records what it applied in its stdout; on the next change the script compares that
   // with the previous run's stdout (PULUMI_COMMAND_STDOUT) to choose restart, reload or code reload.
-  const restartToken = `restart-token ${(spec.restartOn ?? []).join(" ")}`;
-  const configHash = spec.configFile ? spec.configFile.content.apply(contentHash) : pulumi.output("none");
+  // The values travel as environment variables, so the scripts stay constant and the preview shows
+  // just the value that changed.
+  const configHash = spec.configFile ? spec.configFile.content.apply((c) => contentHash(c)) : pulumi.output("none");
   const ifRunning = (action: string) => `if supervisorctl status ${shellCommand([spec.program])} | grep -q RUNNING; then ${action}; fi`;
-  const record = (hash: string) => `printf '%s\\n' ${shellCommand([restartToken])} ${shellCommand([`config-token ${hash}`])}`;
-  const seen = (line: string) => `printf '%s\\n' "\${PULUMI_COMMAND_STDOUT:-}" | grep -Fxq ${shellCommand([line])}`;
-  const update = configHash.apply((hash) =>
-    [
-      "{",
-      `if ! ${seen(restartToken)}; then`,
-      `  ${asRoot(conn, ifRunning(shellCommand(["supervisorctl", "restart", spec.program])))}`,
-      `elif ! ${seen(`config-token ${hash}`)}; then`,
-      `  ${asRoot(conn, ifRunning(spec.reloadScript))}`,
-      `else`,
-      `  ${asRoot(conn, ifRunning(spec.codeReloadScript ?? spec.reloadScript))}`,
-      `fi`,
-      "} >&2",
-      record(hash),
-    ].join("\n"),
-  );
+  const record = `printf '%s\\n' "restart-token $FLASKSTACK_RESTART_ON" "config-token $FLASKSTACK_CONFIG_SHA"`;
+  const seen = (line: string) => `printf '%s\\n' "\${PULUMI_COMMAND_STDOUT:-}" | grep -Fxq "${line}"`;
+  const update = [
+    "{",
+    `if ! ${seen("restart-token $FLASKSTACK_RESTART_ON")}; then`,
+    `  ${asRoot(conn, ifRunning(shellCommand(["supervisorctl", "restart", spec.program])))}`,
+    `elif ! ${seen("config-token $FLASKSTACK_CONFIG_SHA")}; then`,
+    `  ${asRoot(conn, ifRunning(spec.reloadScript))}`,
+    `else`,
+    `  ${asRoot(conn, ifRunning(spec.codeReloadScript ?? spec.reloadScript))}`,
+    `fi`,
+    "} >&2",
+    record,
+  ].join("\n");
   const reload = new command.remote.Command(
     `${name}-reload`,
     {
       connection: conn.ssh,
       // On create the program was just started with the current files: only record them.
-      create: configHash.apply(record),
+      create: record,
       update,
       environment: {
-        // Readable tokens, so the preview says why the service reloads.
         FLASKSTACK_APP_VERSION: app.version,
         FLASKSTACK_CONFIG_SHA: configHash,
+        FLASKSTACK_RESTART_ON: (spec.restartOn ?? []).join(" "),
       },
       logging: "stderr",
     },
