@@ -88,6 +88,8 @@ export class FlaskApp extends pulumi.ComponentResource {
   readonly envFile: string;
   /** WSGI servers installed into the venv. */
   readonly wsgiServers: readonly WsgiServerName[];
+  /** Hash of the environment file (secret when any value is): a change restarts the services. */
+  readonly environmentHash: pulumi.Output<string>;
   /** Done when the release and venv are live: services depend on it. */
   readonly ready: pulumi.Resource;
 
@@ -224,6 +226,7 @@ export class FlaskApp extends pulumi.ComponentResource {
     const envContent = pulumi
       .all(envEntries.map(([k, v]) => pulumi.output(v).apply((value) => `${k}=${q(value)}\n`)))
       .apply((lines) => `# Managed by flaskstack — changes here are overwritten\n${lines.join("")}`);
+    this.environmentHash = envContent.apply((c) => contentHash(c));
     const envFile = managedFile(
       `${name}-env`,
       conn,

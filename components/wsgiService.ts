@@ -115,7 +115,8 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
       environment: {
         FLASKSTACK_APP_VERSION: app.version,
         FLASKSTACK_CONFIG_SHA: configHash,
-        FLASKSTACK_RESTART_ON: (spec.restartOn ?? []).join(" "),
+        // The environment is read once at start: a changed environment file needs a restart.
+        FLASKSTACK_RESTART_ON: pulumi.interpolate`${(spec.restartOn ?? []).join(" ")} env=${app.environmentHash}`,
       },
       logging: "stderr",
     },

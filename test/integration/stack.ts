@@ -59,3 +59,34 @@ export async function destroyAndRemove(stack: Stack | undefined): Promise<void> 
     await stack.workspace.removeStack(stack.name).catch(() => undefined);
   }
 }
+
+/** The root project (Pulumi.yaml + index.ts) as a stack, run by the engine and language host. */
+export async function projectStack(
+  stackName: string,
+  config: Record<string, { value: string; secret?: boolean }>,
+): Promise<Stack> {
+  const env = engineEnv();
+  Object.assign(process.env, { PATH: env.PATH ?? process.env.PATH });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName, workDir: root },
+    { envVars: env, pulumiHome: env.PULUMI_HOME },
+  );
+  await stack.setAllConfig(config);
+  return stack;
+}
+
+/** Stack config for a test host, as the README's stack section documents it. */
+export function hostConfig(h: { host: string; sshPort: number; user: string; privateKey: string; httpPort: number }) {
+  return {
+    host: { value: h.host },
+    port: { value: String(h.sshPort) },
+    user: { value: h.user },
+    privateKey: { value: h.privateKey, secret: true },
+    publicHttpPort: { value: String(h.httpPort) },
+  };
+}
+
+/** Removes the stack's config file from the project (test stacks are throwaway). */
+export function removeStackFile(stackName: string): void {
+  fs.rmSync(path.join(root, `Pulumi.${stackName}.yaml`), { force: true });
+}

@@ -1,0 +1,214 @@
+/**
+ * The whole stack, for real: the root project (index.ts) run by the engine and the Node.js language
+ * host against a fresh `vm` test host, once per WSGI server — uWSGI on a unix socket behind
+ * `uwsgi_pass`, Gunicorn on TCP behind `proxy_pass`, and Waitress.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Stack } from "@pulumi/pulumi/automation";
+import { removeHosts, sshExec, startHosts, TestHost } from "../hosts/harness";
+import { get, getUntil } from "./http";
+import { hostConfig, projectStack, removeStackFile, uniqueStackName } from "./stack";
+
+const SAMPLE_APP = path.resolve(__dirname, "..", "..", "examples", "app");
+const STEP = 10 * 60_000;
+
+interface ServerCase {
+  server: "uwsgi" | "gunicorn" | "waitress";
+  /** Config key and values for the "one setting changes" step. */
+  change: { key: "processes" | "threads"; from: number; to: number };
+  /** The rendered line that the preview must show changing. */
+  diffLines: (n: number) => string;
+  /** Resource names updated (~) or replaced (+-) by that change, and nothing else. */
+  changed: string[];
+  /** Counts that setting on the running host. */
+  measure: (h: TestHost) => Promise<number>;
+}
+
+/** Worker processes: children of the supervised master. */
+async function workerCount(h: TestHost): Promise<number> {
+  const r = await sshExec(h, "master=$(sudo -n supervisorctl pid sample); ps -o pid= --ppid \"$master\" | wc -l");
+  return Number(r.stdout.trim());
+}
+
+const CASES: ServerCase[] = [
+  {
+    server: "uwsgi",
+    change: { key: "processes", from: 4, to: 8 },
+    diffLines: (n) => `processes = ${n}`,
+    changed: ["uwsgi-config", "uwsgi-reload"],
+    measure: workerCount,
+  },
+  {
+    server: "gunicorn",
+    change: { key: "processes", from: 4, to: 8 },
+    diffLines: (n) => `workers = ${n}`,
+    changed: ["gunicorn-config", "gunicorn-reload"],
+    measure: workerCount,
+  },
+  {
+    server: "waitress",
+    change: { key: "threads", from: 4, to: 8 },
+    diffLines: (n) => `--threads=${n}`,
+    changed: ["waitress-program-conf", "waitress-program-update"],
+    measure: async (h) => {
+      const r = await sshExec(h, "ps -o args= -p \"$(sudo -n supervisorctl pid sample)\"");
+      return Number(/--threads=(\d+)/.exec(r.stdout)?.[1] ?? NaN);
+    },
+  },
+];
+
+/** SSH logins the host's sshd has accepted so far. */
+async function acceptedLogins(h: TestHost): Promise<number> {
+  const r = await sshExec(h, "sudo journalctl -u ssh --no-pager -o cat | grep -c '^Accepted ' || true");
+  return Number(r.stdout.trim());
+}
+
+/** Names of resources an engine event stream reported with the given operation. */
+function resourcesWith(events: { resOutputsEvent?: { metadata: { op: string; urn: string } } }[], ops: string[]): string[] {
+  return events
+    .map((e) => e.resOutputsEvent?.metadata)
+    .filter((m): m is { op: string; urn: string } => m !== undefined && ops.includes(m.op))
+    .map((m) => m.urn.split("::").pop() as string)
+    .sort();
+}
+
+describe.each(CASES)("the stack with $server", (c) => {
+  let host: TestHost;
+  let stack: Stack;
+  let appDir: string;
+  const stackName = uniqueStackName(`stack-${c.server}`);
+  let url: string;
+
+  beforeAll(async () => {
+    [host] = await startHosts("vm", 1, { prefix: `stack-${c.server}` });
+    // A copy of the sample app, so the test can change its code.
+    appDir = fs.mkdtempSync(path.join(os.tmpdir(), "flaskstack-app-"));
+    fs.cpSync(SAMPLE_APP, appDir, { recursive: true });
+    stack = await projectStack(stackName, {
+      ...hostConfig(host),
+      server: { value: c.server },
+      appDir: { value: appDir },
+      [c.change.key]: { value: String(c.change.from) },
+      environment: { value: JSON.stringify({ GREETING: "Hello from the test" }) },
+    });
+    url = `http://127.0.0.1:${host.httpPort}`;
+  }, 20 * 60_000);
+
+  afterAll(async () => {
+    try {
+      await stack?.destroy().catch(() => undefined);
+      await stack?.workspace.removeStack(stackName).catch(() => undefined);
+    } finally {
+      removeStackFile(stackName);
+      if (appDir) fs.rmSync(appDir, { recursive: true, force: true });
+      if (host) await removeHosts([host]);
+    }
+  }, STEP);
+
+  it("deploys: nginx answers with the app's page and serves the static file itself", async () => {
+    const up = await stack.up();
+    expect(up.summary.result).toBe("succeeded");
+    const page = await getUntil(`${url}/`, (a) => a.status === 200);
+    expect(page.headers.server).toMatch(/^nginx/);
+    expect(page.body).toContain("<h1>Hello from the test</h1>");
+    const css = await get(`${url}/static/style.css`);
+    expect(css.status).toBe(200);
+    expect(css.body).toBe(fs.readFileSync(path.join(SAMPLE_APP, "sample", "static", "style.css"), "utf8"));
+    // nginx's own ETag ("<mtime hex>-<size hex>"), not Flask's: the app never saw this request.
+    expect(css.headers.etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+  }, STEP);
+
+  it("runs the app as its own unprivileged user, not root", async () => {
+    const health = JSON.parse((await get(`${url}/healthz`)).body) as { pid: number };
+    const worker = await sshExec(host, `ps -o user= -p ${health.pid}`);
+    expect(worker.stdout.trim()).toBe("sample");
+    const all = await sshExec(host, "ps -o user= -p \"$(sudo -n supervisorctl pid sample)\" --ppid \"$(sudo -n supervisorctl pid sample)\" | sort -u");
+    expect(all.stdout.trim()).toBe("sample");
+  }, STEP);
+
+  it("survives being killed: supervisor starts it again", async () => {
+    const before = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
+    await sshExec(host, `sudo -n kill -9 ${before}`);
+    const page = await getUntil(`${url}/healthz`, (a) => a.status === 200, 60_000);
+    expect(JSON.parse(page.body).status).toBe("ok");
+    const after = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
+    expect(after).not.toBe(before);
+    expect(Number(after)).toBeGreaterThan(0);
+  }, STEP);
+
+  it("changes nothing and opens no SSH connection on a second up", async () => {
+    const before = await acceptedLogins(host);
+    const up = await stack.up();
+    const after = await acceptedLogins(host);
+    expect(Object.keys(up.summary.resourceChanges ?? {})).toEqual(["same"]);
+    expect(after - before).toBe(1); // the second count's own login
+  }, STEP);
+
+  it(`previews a ${c.change.key} change as a line diff and applies it by touching only ${c.changed.join(" + ")}`, async () => {
+    expect(await c.measure(host)).toBe(c.change.from);
+    await stack.setConfig(c.change.key, { value: String(c.change.to) });
+    const preview = await stack.preview({ diff: true });
+    expect(preview.stdout).toMatch(new RegExp(`^\\s*- ${escape(c.diffLines(c.change.from))}$`, "m"));
+    expect(preview.stdout).toMatch(new RegExp(`^\\s*\\+ ${escape(c.diffLines(c.change.to))}$`, "m"));
+
+    const events: Parameters<typeof resourcesWith>[0] = [];
+    const up = await stack.up({ onEvent: (e) => events.push(e) });
+    expect(up.summary.result).toBe("succeeded");
+    expect(resourcesWith(events, ["update", "replace", "create-replacement", "delete-replaced", "create", "delete"]).filter(uniq)).toEqual(c.changed);
+    expect(await c.measure(host)).toBe(c.change.to);
+    expect((await getUntil(`${url}/healthz`, (a) => a.status === 200)).status).toBe(200);
+  }, STEP);
+
+  it("ships new code as a new release, keeps the venv, and reloads", async () => {
+    const initPy = path.join(appDir, "sample", "__init__.py");
+    fs.writeFileSync(initPy, fs.readFileSync(initPy, "utf8").replace('jsonify(status="ok"', 'jsonify(release="two", status="ok"'));
+    const events: Parameters<typeof resourcesWith>[0] = [];
+    await stack.up({ onEvent: (e) => events.push(e) });
+    const touched = resourcesWith(events, ["update", "replace", "create-replacement", "delete-replaced"]);
+    expect(touched).toContain("app-release");
+    expect(touched).not.toContain("app-venv");
+    const health = await getUntil(`${url}/healthz`, (a) => a.status === 200 && a.body.includes('"release":"two"'));
+    expect(JSON.parse(health.body).release).toBe("two");
+    const releases = await sshExec(host, "ls /srv/sample/releases");
+    expect(releases.stdout.trim().split("\n")).toHaveLength(1);
+  }, STEP);
+
+  it("fails up with nginx's own message on a broken site, and the old site keeps serving", async () => {
+    await stack.setAllConfig({
+      tlsCertificate: { value: "/etc/ssl/certs/flaskstack-missing.pem" },
+      tlsKey: { value: "/etc/ssl/private/flaskstack-missing.key" },
+    });
+    await expect(stack.up()).rejects.toThrow(/cannot load certificate[^\n]*flaskstack-missing\.pem/);
+    const site = await sshExec(host, "cat /etc/nginx/sites-enabled/sample");
+    expect(site.stdout).not.toContain("ssl_certificate");
+    expect((await get(`${url}/healthz`)).status).toBe(200);
+
+    await stack.removeAllConfig(["tlsCertificate", "tlsKey"]);
+    const fixed = await stack.up();
+    expect(fixed.summary.result).toBe("succeeded");
+  }, STEP);
+
+  it("destroy removes the managed files and processes", async () => {
+    const result = await stack.destroy();
+    expect(result.summary.result).toBe("succeeded");
+    const left = await sshExec(
+      host,
+      "ls -d /etc/nginx/sites-enabled/sample /etc/nginx/sites-available/sample /etc/supervisor/conf.d/sample.conf /srv/sample /etc/sample 2>/dev/null; " +
+        "pgrep -u sample >/dev/null 2>&1 && echo 'processes left'; id sample >/dev/null 2>&1 && echo 'user left'; true",
+    );
+    expect(left.stdout.trim()).toBe("");
+    // nginx itself still runs (other sites may need it) but no longer serves the app.
+    const answer = await get(`${url}/healthz`).catch(() => undefined);
+    expect(answer?.status).not.toBe(200);
+  }, STEP);
+});
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function uniq<T>(v: T, i: number, a: T[]): boolean {
+  return a.indexOf(v) === i;
+}
