@@ -45,7 +45,8 @@ const app = new FlaskApp("app", {
   source,
   entry: config.get("entry") ?? "sample:create_app()",
   wsgiServers: server === "uwsgi" ? (uwsgiSource === "pip" ? ["uwsgi"] : []) : [server as "gunicorn" | "waitress"],
-  environment: config.getObject<Record<string, string>>("environment") ?? {},
+  // The whole environment is read as a secret: it usually holds keys and passwords.
+  environment: config.getSecretObject<Record<string, string>>("environment") ?? {},
 });
 
 let service: WsgiService;

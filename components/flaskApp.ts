@@ -62,7 +62,7 @@ export interface FlaskAppArgs {
    * Secret values stay secret in state and previews.
    * @default {}
    */
-  readonly environment?: Readonly<Record<string, pulumi.Input<string>>>;
+  readonly environment?: pulumi.Input<Readonly<Record<string, pulumi.Input<string>>>>;
   /** Unprivileged user the app runs as. @default the app name */
   readonly user?: string;
   /** @default the user */
@@ -101,7 +101,9 @@ export class FlaskApp extends pulumi.ComponentResource {
     let requirements = "";
     try {
       this.app = resolveAppContext({ name: args.name, entry: args.entry, user: args.user, group: args.group, baseDir: args.baseDir });
-      const envKeys = Object.keys(args.environment ?? {});
+      // Keys of a plain object are checked here; keys of an Output once it is known (still in preview
+      // for stack config, which is always known).
+      const envKeys = pulumi.Output.isInstance(args.environment) ? [] : Object.keys(args.environment ?? {});
       const sourceOk = isDir(source);
       const reqPath = path.join(source, requirementsFile);
       throwIfInvalid(
@@ -222,10 +224,12 @@ export class FlaskApp extends pulumi.ComponentResource {
     );
 
     // 4. The environment file: shell assignments, sourced by the service wrapper as the app starts.
-    const envEntries = Object.entries(args.environment ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
-    const envContent = pulumi
-      .all(envEntries.map(([k, v]) => pulumi.output(v).apply((value) => `${k}=${q(value)}\n`)))
-      .apply((lines) => `# Managed by flaskstack — changes here are overwritten\n${lines.join("")}`);
+    const envContent = pulumi.output(args.environment ?? {}).apply((env) => {
+      const entries = Object.entries(env as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : 1));
+      const bad = entries.find(([k]) => !ENV_KEY.test(k));
+      if (bad) throw new pulumi.ResourceError(`\`environment\` keys must match ${ENV_KEY.source} (got ${JSON.stringify(bad[0])})`, this);
+      return `# Managed by flaskstack — changes here are overwritten\n${entries.map(([k, v]) => `${k}=${q(String(v))}\n`).join("")}`;
+    });
     this.environmentHash = envContent.apply((c) => contentHash(c));
     const envFile = managedFile(
       `${name}-env`,

@@ -13,6 +13,8 @@ import { hostConfig, projectStack, removeStackFile, uniqueStackName } from "./st
 
 const SAMPLE_APP = path.resolve(__dirname, "..", "..", "examples", "app");
 const STEP = 10 * 60_000;
+/** A secret env value: it must reach the app and nothing else. */
+const SECRET = "tok-7f3a9c' $(touch /tmp/pwned) `id`";
 
 interface ServerCase {
   server: "uwsgi" | "gunicorn" | "waitress";
@@ -80,6 +82,7 @@ describe.each(CASES)("the stack with $server", (c) => {
   let appDir: string;
   const stackName = uniqueStackName(`stack-${c.server}`);
   let url: string;
+  let firstUpOutput = "";
 
   beforeAll(async () => {
     [host] = await startHosts("vm", 1, { prefix: `stack-${c.server}` });
@@ -91,7 +94,7 @@ describe.each(CASES)("the stack with $server", (c) => {
       server: { value: c.server },
       appDir: { value: appDir },
       [c.change.key]: { value: String(c.change.from) },
-      environment: { value: JSON.stringify({ GREETING: "Hello from the test" }) },
+      environment: { value: JSON.stringify({ GREETING: "Hello from the test", API_TOKEN: SECRET }), secret: true },
     });
     url = `http://127.0.0.1:${host.httpPort}`;
   }, 20 * 60_000);
@@ -109,6 +112,7 @@ describe.each(CASES)("the stack with $server", (c) => {
 
   it("deploys: nginx answers with the app's page and serves the static file itself", async () => {
     const up = await stack.up();
+    firstUpOutput = up.stdout + up.stderr;
     expect(up.summary.result).toBe("succeeded");
     const page = await getUntil(`${url}/`, (a) => a.status === 200);
     expect(page.headers.server).toMatch(/^nginx/);
@@ -118,6 +122,19 @@ describe.each(CASES)("the stack with $server", (c) => {
     expect(css.body).toBe(fs.readFileSync(path.join(SAMPLE_APP, "sample", "static", "style.css"), "utf8"));
     // nginx's own ETag ("<mtime hex>-<size hex>"), not Flask's: the app never saw this request.
     expect(css.headers.etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+  }, STEP);
+
+  it("keeps secrets out of the state, the output and the host's command lines", async () => {
+    const state = JSON.stringify(await stack.exportStack());
+    const keyBody = host.privateKey.split("\n")[1];
+    expect(state).not.toContain(SECRET);
+    expect(state).not.toContain(keyBody);
+    expect(firstUpOutput).not.toContain(SECRET);
+    // The value reached the app's environment file intact, readable by the app user only...
+    const env = await sshExec(host, "sudo -n stat -c '%U %a' /etc/sample/env; sudo -n -u sample sh -c '. /etc/sample/env; printf %s \"$API_TOKEN\"'");
+    expect(env.stdout).toBe(`sample 400\n${SECRET}`);
+    // ...and was never evaluated by a shell on the way.
+    expect((await sshExec(host, "test -e /tmp/pwned && echo pwned || echo clean")).stdout.trim()).toBe("clean");
   }, STEP);
 
   it("runs the app as its own unprivileged user, not root", async () => {
@@ -217,6 +234,31 @@ describe.each(CASES)("the stack with $server", (c) => {
     // nginx itself still runs (other sites may need it) but no longer serves the app.
     const answer = await get(`${url}/healthz`).catch(() => undefined);
     expect(answer?.status).not.toBe(200);
+  }, STEP);
+});
+
+describe("bad input", () => {
+  // No host answers on port 9: a preview that got as far as a remote command would fail differently.
+  it.each([
+    ["entry", "sample", /`entry`.*module:callable/s],
+    ["appName", "my app;rm", /`name`/],
+    ["server", "fastcgi", /flaskstack:server. value .fastcgi. is not a legal enum value/],
+    ["processes", "0", /processes/],
+  ])("config %s = %j fails the preview with a message naming it", async (key, value, message) => {
+    const stackName = uniqueStackName(`bad-${key.toLowerCase()}`);
+    const stack = await projectStack(stackName, {
+      host: { value: "127.0.0.1" },
+      port: { value: "9" },
+      user: { value: "deploy" },
+      privateKey: { value: "not-a-key", secret: true },
+      [key]: { value },
+    });
+    try {
+      await expect(stack.preview()).rejects.toThrow(message);
+    } finally {
+      await stack.workspace.removeStack(stackName).catch(() => undefined);
+      removeStackFile(stackName);
+    }
   }, STEP);
 });
 
