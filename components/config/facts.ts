@@ -16,7 +16,7 @@ export interface HostFacts {
     readonly osVersionId: string;
     /** `systemd` when PID 1 is systemd, `other` otherwise (containers without an init, …). */
     readonly initSystem: "systemd" | "other";
-    /** `python3 --version` of the system Python, e.g. `3.11.2`, when known. */
+    /** `python3 --version` of the system Python, e.g. `3.11.2`. @default unknown (not used by any default yet) */
     readonly pythonVersion?: string;
 }
 

@@ -11,3 +11,5 @@ export * from "./gunicorn";
 export * from "./waitress";
 export * from "./supervisor";
 export * from "./nginx";
+export * from "./systemd";
+export * from "./tmpfiles";

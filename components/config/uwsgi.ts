@@ -105,7 +105,13 @@ export interface UwsgiArgs {
     readonly pythonpath?: readonly string[];
     /** Fail on unknown options (`strict`), so a typo cannot silently change behaviour. @default true */
     readonly strict?: boolean;
-    /** Seconds supervisor waits after TERM before KILL. @default harakiri + 5 (at least 10): lets running requests end */
+    /**
+     * Seconds a worker gets to finish on reload or shutdown before uWSGI kills it (`worker-reload-mercy`).
+     * @default harakiri (30), or 30 when harakiri is off: no request may run longer anyway, and uWSGI's own 60
+     * would outlast supervisor's wait, so supervisor would KILL the master before it cleans up
+     */
+    readonly workerReloadMercy?: number;
+    /** Seconds supervisor waits after TERM before KILL. @default workerReloadMercy + 5: uWSGI ends stuck workers first */
     readonly stopWaitSecs?: number;
 }
 
@@ -131,6 +137,7 @@ export interface UwsgiSettings {
     readonly lazyApps: boolean;
     readonly maxRequests: number;
     readonly listenQueue: number;
+    readonly workerReloadMercy: number;
     /** Always true: remove sockets and the pid file on exit. */
     readonly vacuum: boolean;
     /** Always true: SIGTERM shuts uWSGI down (without it, uWSGI 2.0 reloads on TERM and supervisor cannot stop it). */
@@ -200,6 +207,7 @@ export function resolveUwsgi(args: UwsgiArgs, ctx: ResolveContext): UwsgiSetting
             args.stats?.kind === "tcp" ? [hostRule("stats.host", args.stats.host), portRule("stats.port", args.stats.port)] : [],
             oneOfRule("stats.kind", args.stats?.kind, ["unix", "tcp"]),
             eachRule("pythonpath", args.pythonpath, absolutePathRule),
+            intRangeRule("workerReloadMercy", args.workerReloadMercy, 1, 86400),
             intRangeRule("stopWaitSecs", args.stopWaitSecs, 1, 86400),
         ],
         "uWSGI",
@@ -208,6 +216,7 @@ export function resolveUwsgi(args: UwsgiArgs, ctx: ResolveContext): UwsgiSetting
     const source = args.source ?? "pip";
     const socket = resolveSocket(socketArgs, ctx);
     const harakiri = args.harakiri ?? 30;
+    const workerReloadMercy = args.workerReloadMercy ?? (harakiri > 0 ? harakiri : 30);
     const configPath = `${app.configDir}/uwsgi.ini`;
     const binary = source === "pip" ? `${app.venvDir}/bin/uwsgi` : "/usr/bin/uwsgi";
     return {
@@ -231,6 +240,7 @@ export function resolveUwsgi(args: UwsgiArgs, ctx: ResolveContext): UwsgiSetting
         lazyApps: args.lazyApps ?? false,
         maxRequests: args.maxRequests ?? 0,
         listenQueue: args.listenQueue ?? 100,
+        workerReloadMercy,
         vacuum: true,
         dieOnTerm: true,
         needApp: true,
@@ -246,7 +256,7 @@ export function resolveUwsgi(args: UwsgiArgs, ctx: ResolveContext): UwsgiSetting
         command: [binary, "--ini", configPath],
         processUser: "root",
         stopSignal: "TERM",
-        stopWaitSecs: args.stopWaitSecs ?? Math.max(10, harakiri + 5),
+        stopWaitSecs: args.stopWaitSecs ?? workerReloadMercy + 5,
         listener: uwsgiListener(socket),
         requiredDirs: [app.runDir],
     };

@@ -96,7 +96,11 @@ function appLocation(s: NginxSiteSettings): NginxNode {
     const limits =
         rate === null
             ? []
-            : [d("limit_req", `zone=${rate.zoneName}`, `burst=${rate.burst}`, ...(rate.nodelay ? ["nodelay"] : [])), d("limit_req_status", 429)];
+            : [
+                  // nginx refuses burst=0: no burst is written as no parameter
+                  d("limit_req", `zone=${rate.zoneName}`, ...(rate.burst > 0 ? [`burst=${rate.burst}`] : []), ...(rate.nodelay ? ["nodelay"] : [])),
+                  d("limit_req_status", 429),
+              ];
     const pass: NginxNode[] = (() => {
         switch (s.protocol) {
             case "uwsgi":
@@ -167,10 +171,10 @@ function serverBlocks(s: NginxSiteSettings): NginxNode[] {
     ];
 }
 
-/** Render the site file (for /etc/nginx/sites-available/<name>) from resolved settings (see `resolveNginxSite`). */
-export function renderNginxSite(s: NginxSiteSettings): string {
+/** The site as a directive tree (what `renderNginxSite` writes; tests parse the text back and compare). */
+export function nginxSiteTree(s: NginxSiteSettings): NginxNode[] {
     const rate = s.rateLimit;
-    const nodes: NginxNode[] = [
+    return [
         ...(rate === null
             ? []
             : [d("limit_req_zone", "$binary_remote_addr", `zone=${rate.zoneName}:${rate.zoneSize}`, `rate=${rate.ratePerSecond}r/s`), BLANK]),
@@ -178,5 +182,9 @@ export function renderNginxSite(s: NginxSiteSettings): string {
         BLANK,
         ...serverBlocks(s),
     ];
-    return `${MANAGED_HEADER}\n${buildNginxConf(nodes)}\n`;
+}
+
+/** Render the site file (for /etc/nginx/sites-available/<name>) from resolved settings (see `resolveNginxSite`). */
+export function renderNginxSite(s: NginxSiteSettings): string {
+    return `${MANAGED_HEADER}\n${buildNginxConf(nginxSiteTree(s))}\n`;
 }

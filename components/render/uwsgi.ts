@@ -90,6 +90,7 @@ export function renderUwsgiIni(s: UwsgiSettings): string {
         ["post-buffering", s.postBuffering],
         ["harakiri", s.harakiri],
         ["max-requests", s.maxRequests],
+        ["worker-reload-mercy", s.workerReloadMercy],
         ["vacuum", s.vacuum],
         ["die-on-term", s.dieOnTerm],
         ["pidfile", s.pidfile],

@@ -1,0 +1,38 @@
+import { defaultWorkerCount, WORKER_MEMORY_MB } from "../../../components/config";
+
+describe("defaultWorkerCount", () => {
+    it.each([
+        ["Raspberry Pi 3", 4, 1024, 8], // memory-bound: 512 MiB / 60 MiB = 8 < 2 × 4 + 1
+        ["Raspberry Pi 3 (MemTotal as reported)", 4, 906, 7],
+        ["Raspberry Pi 5", 4, 8192, 9],
+        ["16-core 64 GiB VM", 16, 65536, 33],
+        ["1-core 512 MiB VM", 1, 512, 3],
+        ["2-core 4 GiB VM", 2, 4096, 5],
+        ["tiny 200 MiB container", 2, 200, 1], // 100 MiB fits one 60 MiB worker only
+        ["240 MiB: room for exactly two", 8, 240, 2],
+        ["no memory reported", 4, 0, 1],
+    ])("GIVEN a %s (%i cores, %i MiB) WHEN sizing workers THEN it is %i", (_host, cores, memoryMb, expected) => {
+        expect(defaultWorkerCount({ cores, memoryMb })).toBe(expected);
+    });
+
+    it("GIVEN the per-worker estimate WHEN read THEN it is 60 MiB", () => {
+        expect(WORKER_MEMORY_MB).toBe(60);
+    });
+
+    it.each([1, 2, 3, 4, 8, 16, 64, 128])("GIVEN %i cores and plenty of memory WHEN sizing THEN it is 2 × cores + 1", (cores) => {
+        expect(defaultWorkerCount({ cores, memoryMb: 1 << 20 })).toBe(2 * cores + 1);
+    });
+
+    it("GIVEN any host WHEN sizing THEN workers fit half the memory at 60 MiB each, and there is at least one", () => {
+        for (const cores of [1, 2, 4, 8, 32]) {
+            for (let memoryMb = 0; memoryMb <= 20000; memoryMb += 97) {
+                const n = defaultWorkerCount({ cores, memoryMb });
+                expect(n).toBeGreaterThanOrEqual(1);
+                expect(n).toBeLessThanOrEqual(2 * cores + 1);
+                if (n > 1) {
+                    expect(n * WORKER_MEMORY_MB).toBeLessThanOrEqual(memoryMb / 2);
+                }
+            }
+        }
+    });
+});

@@ -1,0 +1,83 @@
+import { ArgumentError, GunicornArgs, resolveGunicorn } from "../../../components/config";
+import { CTX, errorOf, FACTORY_CTX, frozen } from "../fixtures";
+
+describe("resolveGunicorn", () => {
+    const defaults = resolveGunicorn({}, CTX);
+
+    it.each<[string, unknown]>([
+        ["wsgiApp", "pkg.wsgi:app"],
+        ["chdir", "/srv/app/current"],
+        ["procName", "app"],
+        ["bind", { kind: "tcp", host: "127.0.0.1", port: 8000 }],
+        ["workers", 5],
+        ["workerClass", "sync"],
+        ["threads", 1],
+        ["timeout", 30],
+        ["gracefulTimeout", 30],
+        ["keepalive", 2],
+        ["loglevel", "info"],
+        ["accessLog", "/var/log/app/gunicorn.access.log"],
+        ["errorLog", "/var/log/app/gunicorn.error.log"],
+        ["forwardedAllowIps", ["127.0.0.1"]],
+        ["limitRequestLine", 4094],
+        ["limitRequestFields", 100],
+        ["limitRequestFieldSize", 8190],
+        ["preload", false],
+        ["maxRequests", 0],
+        ["maxRequestsJitter", 0],
+        ["pidfile", "/run/app/gunicorn.pid"],
+        ["workerTmpDir", "/dev/shm"],
+        ["configPath", "/etc/app/gunicorn.conf.py"],
+        ["command", ["/srv/app/venv/bin/gunicorn", "--config", "/etc/app/gunicorn.conf.py"]],
+        ["processUser", "app"],
+        ["stopSignal", "TERM"],
+        ["stopWaitSecs", 35],
+        ["listener", { protocol: "http", address: { kind: "tcp", host: "127.0.0.1", port: 8000 } }],
+        ["requiredDirs", ["/run/app", "/var/log/app"]],
+    ])("GIVEN no args WHEN resolved THEN %s defaults to %j", (key, expected) => {
+        expect(defaults[key as keyof typeof defaults]).toEqual(expected);
+    });
+
+    it("GIVEN threads 4 WHEN resolved THEN the worker class is gthread", () => {
+        expect(resolveGunicorn({ threads: 4 }, CTX).workerClass).toBe("gthread");
+    });
+
+    it("GIVEN a factory entry WHEN resolved THEN wsgi_app calls it", () => {
+        expect(resolveGunicorn({}, FACTORY_CTX).wsgiApp).toBe("manage:create_app()");
+    });
+
+    it("GIVEN a unix bind WHEN resolved THEN the socket is mode 770 for the app user and group", () => {
+        const s = resolveGunicorn({ bind: { kind: "unix" } }, CTX);
+        expect(s.bind).toEqual({ kind: "unix", path: "/run/app/gunicorn.sock", umask: 0o007 });
+        expect(s.listener).toEqual({
+            protocol: "http",
+            address: { kind: "unix", path: "/run/app/gunicorn.sock", permissions: { owner: "app", group: "app", mode: 0o770 } },
+        });
+    });
+
+    it("GIVEN log files elsewhere WHEN resolved THEN their directories must exist too", () => {
+        const s = resolveGunicorn({ accessLog: "/var/log/web/access.log", errorLog: "/var/log/app/error.log" }, CTX);
+        expect(s.requiredDirs).toEqual(["/run/app", "/var/log/web", "/var/log/app"]);
+    });
+
+    it("GIVEN frozen args WHEN resolved THEN they are not mutated", () => {
+        const args = frozen<GunicornArgs>({ bind: { kind: "tcp", port: 9000 }, forwardedAllowIps: ["10.0.0.1"] });
+        expect(resolveGunicorn(args, CTX).forwardedAllowIps).toEqual(["10.0.0.1"]);
+        expect(args).toEqual({ bind: { kind: "tcp", port: 9000 }, forwardedAllowIps: ["10.0.0.1"] });
+    });
+
+    it.each<[GunicornArgs, string]>([
+        [{ workers: 0 }, "`workers` must be an integer between 1 and 1024 (got 0)"],
+        [{ workerClass: "eventlet" as "sync" }, '`workerClass` must be one of sync, gthread, gevent (got "eventlet")'],
+        [{ workerClass: "sync", threads: 4 }, '`threads` > 1 needs `workerClass` gthread: sync workers serve one request at a time (got threads 4 with workerClass "sync")'],
+        [{ bind: { kind: "tcp", port: 70000 } }, "`bind.port` must be a port number between 1 and 65535 (got 70000)"],
+        [{ bind: { kind: "unix", path: "/run/app/g unicorn.sock" } }, '`bind.path` must not contain a space (got "/run/app/g unicorn.sock")'],
+        [{ loglevel: "verbose" as "info" }, '`loglevel` must be one of debug, info, warning, error, critical (got "verbose")'],
+        [{ forwardedAllowIps: ["nginx"] }, '`forwardedAllowIps[0]` must be an IP address, a CIDR range such as 10.0.0.0/8, or all (got "nginx")'],
+        [{ accessLog: "gunicorn.log" }, '`accessLog` must be an absolute path (starting with /) (got "gunicorn.log")'],
+    ])("GIVEN %j WHEN resolved THEN it throws %j", (args, message) => {
+        const error = errorOf(() => resolveGunicorn(args, CTX));
+        expect(error).toBeInstanceOf(ArgumentError);
+        expect(error.message).toBe(message);
+    });
+});
