@@ -10,6 +10,9 @@ import * as command from "@pulumi/command";
 import {
   AppContext,
   absolutePathRule,
+  appRuntimeDir,
+  octalMode,
+  resolveRuntimeDirs,
   eachRule,
   resolveAppContext,
   rule,
@@ -20,6 +23,7 @@ import { Host } from "./host";
 import { shellCommand, shellQuote as q } from "./quote";
 import { collectAppFiles, contentHash, renderArchive, UNPACK_PY } from "./release/archive";
 import { asRoot, managedFile } from "./remote";
+import { renderTmpfilesD } from "./render";
 
 /** WSGI servers FlaskApp can install into the venv, pinned so every host runs the same version. */
 export const WSGI_SERVER_PINS = {
@@ -136,6 +140,7 @@ export class FlaskApp extends pulumi.ComponentResource {
 
     // 1. User, directories, and the run directory recreated at every boot (/run is a tmpfs).
     const tmpfiles = `/etc/tmpfiles.d/flaskstack-${app.name}.conf`;
+    const [runDir] = resolveRuntimeDirs([appRuntimeDir(app)]);
     const base = new command.remote.Command(
       `${name}-base`,
       {
@@ -147,8 +152,8 @@ export class FlaskApp extends pulumi.ComponentResource {
           shellCommand(["install", "-d", "-m", "0755", "-o", "root", "-g", "root", app.baseDir, `${app.baseDir}/releases`, `${app.baseDir}/venvs`]),
           shellCommand(["install", "-d", "-m", "0750", "-o", app.user, "-g", app.group, app.logDir]),
           shellCommand(["install", "-d", "-m", "0750", "-o", "root", "-g", app.group, app.configDir]),
-          `printf 'd %s 0755 %s %s -\\n' ${q(app.runDir)} ${q(app.user)} ${q(app.group)} > ${q(tmpfiles)}`,
-          `if command -v systemd-tmpfiles >/dev/null; then systemd-tmpfiles --create ${q(tmpfiles)}; else ${shellCommand(["install", "-d", "-m", "0755", "-o", app.user, "-g", app.group, app.runDir])}; fi`,
+          `printf '%s' ${q(renderTmpfilesD([runDir]))} > ${q(tmpfiles)}`,
+          `if command -v systemd-tmpfiles >/dev/null; then systemd-tmpfiles --create ${q(tmpfiles)}; else ${shellCommand(["install", "-d", "-m", octalMode(runDir.mode), "-o", runDir.user, "-g", runDir.group, runDir.path])}; fi`,
         ].join("\n")),
         delete: asRoot(conn, [
           shellCommand(["rm", "-rf", app.baseDir, app.configDir, app.runDir, app.logDir, tmpfiles]),

@@ -79,7 +79,8 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
       stopwaitsecs: spec.stopWaitSecs,
       logDir: ctx.logDir,
       autorestart: spec.autorestart,
-      directories: spec.requiredDirs.map((p) => ({ path: p, owner: ctx.user, group: ctx.group, mode: p === ctx.runDir ? "0755" : "0750" })),
+      // The run dir is FlaskApp's (tmpfiles.d recreates it at boot); the rest belongs to the server.
+      directories: spec.requiredDirs.filter((p) => p !== ctx.runDir).map((p) => ({ path: p, owner: ctx.user, group: ctx.group, mode: "0750" })),
       dependsOn: [app.ready, ...(configFile ? [configFile] : [])],
     },
     { parent: owner },

@@ -69,6 +69,13 @@ export interface GunicornArgs {
     readonly limitRequestFieldSize?: number;
     /** Import the app in the master before forking (saves memory; code reload then needs a restart). @default false */
     readonly preload?: boolean;
+    /**
+     * `reuse_port` (SO_REUSEPORT) on a TCP bind. When the master dies hard (OOM killer, `kill -9`), its
+     * sync workers live on until they notice, holding the port: without it the master supervisor starts
+     * next fails with "Address already in use" until they go.
+     * @default true
+     */
+    readonly reusePort?: boolean;
     /** Recycle a worker after this many requests; 0 disables. @default 0 */
     readonly maxRequests?: number;
     /** Random extra requests added to `maxRequests` per worker, so they do not all restart at once. @default 0 */
@@ -104,6 +111,7 @@ export interface GunicornSettings {
     readonly limitRequestFields: number;
     readonly limitRequestFieldSize: number;
     readonly preload: boolean;
+    readonly reusePort: boolean;
     readonly maxRequests: number;
     readonly maxRequestsJitter: number;
     readonly pidfile: string;
@@ -190,6 +198,7 @@ export function resolveGunicorn(args: GunicornArgs, ctx: ResolveContext): Gunico
         limitRequestFields: args.limitRequestFields ?? 100,
         limitRequestFieldSize: args.limitRequestFieldSize ?? 8190,
         preload: args.preload ?? false,
+        reusePort: args.reusePort ?? true,
         maxRequests: args.maxRequests ?? 0,
         maxRequestsJitter: args.maxRequestsJitter ?? 0,
         pidfile: args.pidfile ?? `${app.runDir}/gunicorn.pid`,

@@ -59,6 +59,7 @@ export function renderGunicornConf(s: GunicornSettings): string {
         ["graceful_timeout", s.gracefulTimeout],
         ["keepalive", s.keepalive],
         ["preload_app", s.preload],
+        ...(s.bind.kind === "tcp" ? [["reuse_port", s.reusePort] as [string, PythonValue]] : []),
         ["max_requests", s.maxRequests],
         ["max_requests_jitter", s.maxRequestsJitter],
         ["limit_request_line", s.limitRequestLine],

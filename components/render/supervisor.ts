@@ -32,9 +32,21 @@ export function supervisorCommandArg(arg: string): string {
     return percentEscape(quoted);
 }
 
-/** `command=` value for an argv. */
+/** Longest `command=` value kept on one line. */
+const COMMAND_LINE_WIDTH = 100;
+
+/**
+ * `command=` value for an argv. A long command gets each `--flag` on a continuation line of its own
+ * (indented: the ini parser joins the lines, and shlex takes the line breaks for spaces), so a changed
+ * flag shows as one changed line in a diff.
+ */
 export function supervisorCommand(argv: readonly string[]): string {
-    return argv.map(supervisorCommandArg).join(" ");
+    const words = argv.map(supervisorCommandArg);
+    const oneLine = words.join(" ");
+    if (oneLine.length <= COMMAND_LINE_WIDTH) {
+        return oneLine;
+    }
+    return words.map((w, i) => (i > 0 && /^'?--/.test(w) ? `\n    ${w}` : i > 0 ? ` ${w}` : w)).join("");
 }
 
 /** One `KEY="value"` of `environment=`. */

@@ -52,7 +52,7 @@ const CASES: ServerCase[] = [
   {
     server: "waitress",
     change: { key: "threads", from: 4, to: 8 },
-    diffLines: (n) => `--threads=${n}`,
+    diffLines: (n) => `'--threads=${n}'`,
     changed: ["waitress-program-conf", "waitress-program-update"],
     measure: async (h) => {
       const r = await sshExec(h, "ps -o args= -p \"$(sudo -n supervisorctl pid sample)\"");

@@ -23,6 +23,7 @@ describe("resolveGunicorn", () => {
         ["limitRequestFields", 100],
         ["limitRequestFieldSize", 8190],
         ["preload", false],
+        ["reusePort", true],
         ["maxRequests", 0],
         ["maxRequestsJitter", 0],
         ["pidfile", "/run/app/gunicorn.pid"],

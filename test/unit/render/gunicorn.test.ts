@@ -18,6 +18,7 @@ describe("renderGunicornConf", () => {
                 "graceful_timeout = 30",
                 "keepalive = 2",
                 "preload_app = False",
+                "reuse_port = True",
                 "max_requests = 0",
                 "max_requests_jitter = 0",
                 "limit_request_line = 4094",

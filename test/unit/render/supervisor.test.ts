@@ -50,13 +50,22 @@ describe("renderSupervisorProgram", () => {
                 autorestart: "unexpected",
             }),
         );
-        expect(text.split("\n").slice(2, 6)).toEqual([
-            "command=/srv/app/venv/bin/waitress-serve '--listen=127.0.0.1:8080' '--threads=4' '--connection-limit=100' '--channel-timeout=120' " +
-                "'--max-request-header-size=262144' '--max-request-body-size=1073741824' '--url-scheme=http' '--trusted-proxy=127.0.0.1' " +
-                "'--trusted-proxy-headers=x-forwarded-for x-forwarded-host x-forwarded-port x-forwarded-proto' --clear-untrusted-proxy-headers pkg.wsgi:app",
+        expect(text.split("\n").slice(2, 17)).toEqual([
+            "command=/srv/app/venv/bin/waitress-serve",
+            "    '--listen=127.0.0.1:8080'",
+            "    '--threads=4'",
+            "    '--connection-limit=100'",
+            "    '--channel-timeout=120'",
+            "    '--max-request-header-size=262144'",
+            "    '--max-request-body-size=1073741824'",
+            "    '--url-scheme=http'",
+            "    '--trusted-proxy=127.0.0.1'",
+            "    '--trusted-proxy-headers=x-forwarded-for x-forwarded-host x-forwarded-port x-forwarded-proto'",
+            "    --clear-untrusted-proxy-headers pkg.wsgi:app",
             "directory=/srv/app/current",
             "user=app",
-            `environment=DATABASE_URL="postgresql://u:p%%40ss@db/app?a=1,b=2",FLASK_ENV="production",GREETING='say "hi" now'`,
+            "environment=DATABASE_URL=\"postgresql://u:p%%40ss@db/app?a=1,b=2\",FLASK_ENV=\"production\",GREETING='say \"hi\" now'",
+            "autostart=true",
         ]);
         expect(text).toContain("\nautorestart=unexpected\n");
         expect(text).toContain("\nstopsignal=INT\n");
