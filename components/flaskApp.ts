@@ -49,7 +49,10 @@ export interface PipOptions {
 export interface FlaskAppArgs {
   /** The host to deploy to. */
   readonly host: Host;
-  /** App name: user, paths (`/srv/<name>`), programs. Lower case, digits, `-`, `_`. */
+  /**
+   * App name, used for its user, paths (`/srv/<name>`) and supervisor program: up to 32 characters of
+   * lower-case letters, digits, `-` and `_`, starting with a letter or `_`.
+   */
   readonly name: string;
   /** Local directory holding the app code (shipped whole, minus caches and VCS data). */
   readonly source: string;
@@ -69,9 +72,15 @@ export interface FlaskAppArgs {
   readonly environment?: pulumi.Input<Readonly<Record<string, pulumi.Input<string>>>>;
   /** Unprivileged user the app runs as. @default the app name */
   readonly user?: string;
-  /** @default the user */
+  /**
+   * Primary group of the app user.
+   * @default the user
+   */
   readonly group?: string;
-  /** @default `/srv/<name>` */
+  /**
+   * Base directory holding `releases/`, `venvs/`, and the `current` and `venv` symlinks.
+   * @default `/srv/<name>`
+   */
   readonly baseDir?: string;
 }
 

@@ -35,6 +35,7 @@ function isService(u: NginxUpstreamInput): u is WsgiService {
 }
 
 export class NginxSite extends pulumi.ComponentResource {
+  /** Settings resolved with every default filled in (upstreams, TLS, limits). */
   readonly settings: NginxSiteSettings;
   /** The rendered site. */
   readonly config: string;

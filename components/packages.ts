@@ -17,6 +17,7 @@ export interface PackageNeeds {
 /** Python with venv support: every app gets its own virtualenv. */
 export const BASE_PACKAGES: readonly string[] = ["ca-certificates", "python3", "python3-venv", "python3-pip"];
 
+/** The sorted Debian package list for a host running what `needs` describes (pass it to `Host`). */
 export function packagesFor(needs: PackageNeeds): string[] {
   const list = [...BASE_PACKAGES];
   if (needs.nginx ?? true) list.push("nginx");

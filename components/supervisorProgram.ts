@@ -18,11 +18,15 @@ export interface SupervisorProgramArgs extends ProgramSpec {
    * @default the log files' directories, owned by root
    */
   readonly directories?: readonly { readonly path: string; readonly owner: string; readonly group: string; readonly mode: string }[];
-  /** Resources the program needs before it may start (the app's release, its config file…). */
+  /**
+   * Resources the program needs before it may start (the app's release, its config file…).
+   * @default []
+   */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 export class SupervisorProgram extends pulumi.ComponentResource {
+  /** Settings resolved with every default filled in. */
   readonly settings: SupervisorProgramSettings;
   /** `/etc/supervisor/conf.d/<name>.conf`. */
   readonly configPath: string;

@@ -21,6 +21,7 @@ export class WaitressService extends pulumi.ComponentResource implements WsgiSer
   readonly listener: Listener;
   readonly flaskApp: FlaskApp;
   readonly ready: pulumi.Resource;
+  /** Settings resolved with every default filled in. */
   readonly settings: WaitressSettings;
   /** The `waitress-serve` argv supervisor runs. */
   readonly argv: readonly string[];

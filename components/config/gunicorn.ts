@@ -44,7 +44,9 @@ export interface GunicornArgs {
     /** Threads per worker. @default 1 */
     readonly threads?: number;
     /**
-     * @default "gthread" when `threads` > 1, else "sync". `gevent` needs the gevent package in the venv.
+     * Worker type: `sync` (one request per process), `gthread` (threads per process) or `gevent`
+     * (needs the gevent package in the venv).
+     * @default "gthread" when `threads` > 1, else "sync"
      */
     readonly workerClass?: GunicornWorkerClass;
     /** Seconds a worker may be silent before the master kills it. @default 30 */
