@@ -13,6 +13,7 @@ import {
   appRuntimeDir,
   octalMode,
   resolveRuntimeDirs,
+  withoutAptProjects,
   eachRule,
   resolveAppContext,
   rule,
@@ -42,8 +43,16 @@ export interface PipOptions {
   readonly findLinks?: readonly string[];
   /** `--only-binary :all:`: never compile an sdist on the host. @default false */
   readonly onlyBinary?: boolean;
-  /** Create the venv with `--system-site-packages` (use apt's python3-* packages). @default false */
+  /** Create the venv with `--system-site-packages` (use apt's python3-* packages). @default false, true with `fromApt` */
   readonly systemSitePackages?: boolean;
+  /**
+   * Projects taken from Debian's packages instead of pip, e.g. `{ numpy: "python3-numpy" }`: on a
+   * Raspberry Pi these would otherwise compile for many minutes. They are dropped from the pip
+   * install, the venv sees the system site-packages, and the Debian packages must be in the Host's
+   * `packages`.
+   * @default {}
+   */
+  readonly fromApt?: Readonly<Record<string, string>>;
 }
 
 export interface FlaskAppArgs {
@@ -203,15 +212,21 @@ export class FlaskApp extends pulumi.ComponentResource {
     );
 
     // 3. The venv, named by the hash of everything that decides its content.
+    const fromApt = pip.fromApt ?? {};
+    host.requirePackages(this, Object.values(fromApt), "FlaskApp `pip.fromApt`");
+    const systemSitePackages = pip.systemSitePackages ?? Object.keys(fromApt).length > 0;
+    requirements = withoutAptProjects(requirements, Object.keys(fromApt)).text;
     const pins = this.wsgiServers.map((s) => WSGI_SERVER_PINS[s]);
     const pipArgs = [
+      // Wheels first, even a slightly older version: compiling on a Pi takes minutes to hours.
+      "--prefer-binary",
       ...(pip.indexUrl ? ["--index-url", pip.indexUrl] : []),
       ...(pip.extraIndexUrls ?? []).flatMap((u) => ["--extra-index-url", u]),
       ...(pip.findLinks ?? []).flatMap((l) => ["--find-links", l]),
       ...(pip.onlyBinary ? ["--only-binary", ":all:"] : []),
     ];
     const venvInput = `${requirements.trimEnd()}\n${pins.map((p) => `${p}\n`).join("")}`;
-    this.venvId = contentHash(venvInput, JSON.stringify(pipArgs), String(pip.systemSitePackages ?? false));
+    this.venvId = contentHash(venvInput, JSON.stringify(pipArgs), String(systemSitePackages));
     const venvDir = `${app.baseDir}/venvs/${this.venvId}`;
     const venv = new command.remote.Command(
       `${name}-venv`,
@@ -222,11 +237,24 @@ export class FlaskApp extends pulumi.ComponentResource {
           `v=${q(venvDir)}`,
           `if [ ! -e "$v/.flaskstack-complete" ]; then`,
           `  rm -rf "$v"`,
-          `  python3 -m venv ${pip.systemSitePackages ? "--system-site-packages " : ""}"$v"`,
+          // A venv that failed half-way is removed: the next run starts clean.
+          `  trap 'rm -rf "$v"' EXIT`,
+          `  python3 -m venv ${systemSitePackages ? "--system-site-packages " : ""}"$v"`,
           `  cat > "$v/requirements.txt"`,
-          `  "$v/bin/pip" install --disable-pip-version-check --no-input --progress-bar off ${pipArgs.map(q).join(" ")} -r "$v/requirements.txt"`,
+          `  pip() { "$v/bin/pip" --disable-pip-version-check --no-input "$@"; }`,
+          // Preflight: without a compiler, every requirement must come as a wheel for this host.
+          `  if ! command -v cc >/dev/null 2>&1; then`,
+          `    if ! out=$(pip install --dry-run --quiet --only-binary :all: ${pipArgs.map(q).join(" ")} -r "$v/requirements.txt" 2>&1); then`,
+          `      echo "$out" | tail -n 5 >&2`,
+          `      echo "flaskstack: a requirement has no prebuilt wheel for $(uname -m) / Python $(python3 -c 'import platform; print(platform.python_version())') and the host has no C compiler." >&2`,
+          `      echo "flaskstack: add build-essential and python3-dev to the Host's packages, take the project from apt (FlaskApp pip.fromApt), or give an index with wheels (pip.extraIndexUrls)." >&2`,
+          `      exit 3`,
+          `    fi`,
+          `  fi`,
+          `  pip install --progress-bar off ${pipArgs.map(q).join(" ")} -r "$v/requirements.txt"`,
           `  chmod -R go+rX,go-w "$v"`,
           `  touch "$v/.flaskstack-complete"`,
+          `  trap - EXIT`,
           `fi`,
         ].join("\n")),
         delete: asRoot(conn, `[ "$(readlink ${q(`${app.baseDir}/venv`)})" = ${q(`venvs/${this.venvId}`)} ] || rm -rf ${q(venvDir)}`),

@@ -3,7 +3,7 @@
  * Debian packages every component on it needs, installed in one apt transaction.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { HostFacts, portRule, rule, safeNameRule, throwIfInvalid, eachRule, ArgumentError } from "./config";
+import { HostFacts, preflightProblems, portRule, rule, safeNameRule, throwIfInvalid, eachRule, ArgumentError } from "./config";
 import { PACKAGE_NAME } from "./packages";
 import { HostConnection, hostFacts, packageSet } from "./remote";
 import { resourceError } from "./errors";
@@ -27,6 +27,12 @@ export interface HostArgs {
    * @default gathered once from the host and kept in state
    */
   readonly facts?: HostFacts;
+  /**
+   * Check the facts (architecture, Python version, free disk, memory, init system) before anything is
+   * installed, and fail with every reason the host cannot run the stack.
+   * @default true
+   */
+  readonly preflight?: boolean;
 }
 
 export class Host extends pulumi.ComponentResource {
@@ -71,15 +77,21 @@ export class Host extends pulumi.ComponentResource {
       sudo: args.sudo ?? user !== "root",
     };
 
-    if (args.facts) {
-      this.facts = pulumi.output(args.facts);
-    } else {
-      const probe = hostFacts(`${name}-facts`, this.connection, { parent: this });
-      this.facts = probe.stdout.apply(parseHostFacts);
-    }
+    const gathered = args.facts
+      ? pulumi.output(args.facts)
+      : hostFacts(`${name}-facts`, this.connection, { parent: this }).stdout.apply(parseHostFacts);
+    // Everything that uses the facts (rendered files, the package set) waits for the preflight, so a
+    // host that cannot run the stack fails here, before anything on it changes.
+    this.facts = gathered.apply((facts) => {
+      const problems = args.preflight === false ? [] : preflightProblems(facts);
+      if (problems.length > 0) {
+        throw new pulumi.ResourceError(`host ${name} cannot run the stack:\n${problems.map((p) => `- ${p}`).join("\n")}`, this);
+      }
+      return facts;
+    });
     this.packagesReady =
       this.packages.length > 0
-        ? packageSet(`${name}-packages`, this.connection, this.packages, { parent: this })
+        ? packageSet(`${name}-packages`, this.connection, this.packages, { parent: this, gate: this.facts.apply((f) => `${f.arch} python ${f.pythonVersion ?? "none"}`) })
         : this;
     this.registerOutputs({ facts: this.facts, packages: this.packages });
   }
@@ -117,5 +129,6 @@ export function parseHostFacts(stdout: string): HostFacts {
     osVersionId: kv.get("osVersionId") ?? "",
     initSystem: kv.get("initSystem") === "systemd" ? "systemd" : "other",
     ...(kv.get("pythonVersion") ? { pythonVersion: kv.get("pythonVersion") } : {}),
+    ...(kv.get("diskFreeKb") ? { diskFreeMb: Math.floor(Number(kv.get("diskFreeKb")) / 1024) } : {}),
   };
 }

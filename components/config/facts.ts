@@ -18,6 +18,8 @@ export interface HostFacts {
     readonly initSystem: "systemd" | "other";
     /** `python3 --version` of the system Python, e.g. `3.11.2`. @default unknown (not used by any default yet) */
     readonly pythonVersion?: string;
+    /** Free space on `/` in MiB when the facts were gathered, when known. */
+    readonly diskFreeMb?: number;
 }
 
 /**

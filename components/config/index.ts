@@ -13,3 +13,4 @@ export * from "./supervisor";
 export * from "./nginx";
 export * from "./systemd";
 export * from "./tmpfiles";
+export * from "./preflight";

@@ -3,6 +3,7 @@
  * the list and installs what is missing; apt leaves what is already there alone. Packages are not
  * removed on destroy: other software on the host may need them.
  */
+import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { shellCommand } from "../quote";
 import { asRoot, HostConnection, PrimitiveOptions } from "./connection";
@@ -27,11 +28,20 @@ export function packageSet(
   name: string,
   conn: HostConnection,
   packages: readonly string[],
-  opts: PrimitiveOptions,
+  opts: PrimitiveOptions & {
+    /** A value that must resolve first (the host's checked facts): its failure stops the install. */
+    readonly gate?: pulumi.Input<string>;
+  },
 ): command.remote.Command {
   return new command.remote.Command(
     name,
-    { connection: conn.ssh, create: asRoot(conn, aptInstallScript(packages)), logging: "stderr" },
+    {
+      connection: conn.ssh,
+      create: asRoot(conn, aptInstallScript(packages)),
+      // Shown in previews as what the packages were checked against.
+      environment: opts.gate === undefined ? undefined : { FLASKSTACK_PREFLIGHT: opts.gate },
+      logging: "stderr",
+    },
     { parent: opts.parent, dependsOn: opts.dependsOn },
   );
 }

@@ -1,28 +1,31 @@
 /**
  * Test hosts by hand:
  *
- *   npx ts-node test/hosts/cli.ts start vm 2 [--prefix NAME]   start hosts, print them as JSON
+ *   npx ts-node test/hosts/cli.ts start vm 2 [--prefix NAME]   start hosts (vm|pi|armhf), print them as JSON
  *   npx ts-node test/hosts/cli.ts ls                           list test-host containers (JSON)
  *   npx ts-node test/hosts/cli.ts rm NAME...                   remove hosts by container name
  *   npx ts-node test/hosts/cli.ts gc [--all]                   remove leftovers of dead runs
  *                                                              (--all: every test host)
- *   npx ts-node test/hosts/cli.ts build vm|pi                  build the image if its recipe changed
+ *   npx ts-node test/hosts/cli.ts build vm|pi|armhf            build the image if its recipe changed
  *
  * Hosts started here are owned "manually": they stay until `rm` or `gc --all`. Progress goes
  * to stderr, JSON to stdout. Connect with e.g.
  *   ssh -i <privateKeyPath> -p <sshPort> -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null <user>@127.0.0.1
  */
-import { ensureImage, gc, HostKind, listHostContainers, removeContainers, startHosts } from "./harness";
+import {
+  ensureImage, gc, HOST_KINDS, HostKind, isHostKind, listHostContainers, removeContainers, startHosts,
+} from "./harness";
 
 function usage(): never {
+  const kinds = HOST_KINDS.join("|");
   process.stderr.write(
-    "usage: cli.ts start vm|pi [COUNT] [--prefix NAME] | ls | rm NAME... | gc [--all] | build vm|pi\n",
+    `usage: cli.ts start ${kinds} [COUNT] [--prefix NAME] | ls | rm NAME... | gc [--all] | build ${kinds}\n`,
   );
   process.exit(2);
 }
 
 function kindArg(k: string | undefined): HostKind {
-  if (k === "vm" || k === "pi") return k;
+  if (isHostKind(k)) return k;
   return usage();
 }
 

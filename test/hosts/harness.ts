@@ -2,9 +2,11 @@
  * Disposable TEST HOSTS for the integration tests: real Debian machines (systemd as PID 1, sshd,
  * a sudo user) in Docker containers, reached over SSH on 127.0.0.1 like a cloud VM or a Pi.
  *
- *   vm  Debian bookworm amd64, user `deploy` (passwordless sudo, key-only SSH), root login refused.
- *   pi  Debian bookworm arm64 under qemu-user emulation, user `pi` (passwordless sudo),
- *       hostname `raspberrypi`. Everything runs about 5-10x slower than on `vm`.
+ *   vm     Debian bookworm amd64, user `deploy` (passwordless sudo, key-only SSH), root login refused.
+ *   pi     Debian bookworm arm64 under qemu-user emulation, user `pi` (passwordless sudo),
+ *          hostname `raspberrypi`. Everything runs about 5-10x slower than on `vm`.
+ *   armhf  Debian bookworm armhf (32-bit ARM, `uname -m` armv7l) under qemu-user emulation, the
+ *          stand-in for 32-bit Raspberry Pi OS: user `pi` (passwordless sudo), hostname `raspberrypi`.
  *
  * Images are built by scripts/build-host-image.sh (debootstrap + docker import, cached by a hash
  * of the recipe); the Docker daemon is started by scripts/setup-docker.sh. Both are called from
@@ -53,7 +55,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-export type HostKind = "vm" | "pi";
+export type HostKind = "vm" | "pi" | "armhf";
 
 export interface TestHost {
   /** Docker container name (unique). */
@@ -63,21 +65,21 @@ export interface TestHost {
   sshPort: number;
   httpPort: number;
   httpsPort: number;
-  /** The login user: `deploy` (vm) or `pi` (pi); passwordless sudo. */
+  /** The login user: `deploy` (vm) or `pi` (pi, armhf); passwordless sudo. */
   user: string;
   /** OpenSSH-format ed25519 private key (one per startHosts call). */
   privateKey: string;
   privateKeyPath: string;
   /** The container's address on Docker's bridge (reachable from this machine). */
   containerIp: string;
-  /** `uname -m` of the host: x86_64 or aarch64. */
+  /** `uname -m` of the host: x86_64 (vm), aarch64 (pi) or armv7l (armhf). */
   arch: string;
 }
 
 export interface StartOptions {
   /** Container name prefix (default `flaskstack-test`). */
   prefix?: string;
-  /** Seconds to wait for SSH + boot (default 120 for vm, 300 for pi). */
+  /** Seconds to wait for SSH + boot (default 120 for vm, 300 for pi, 420 for armhf). */
   readyTimeoutSec?: number;
   /** Docker memory limit, e.g. 1024 for a 1 GB Pi (visible in cgroups, not in /proc/meminfo). */
   memoryMb?: number;
@@ -107,7 +109,15 @@ const HOSTS_DIR = path.join(CACHE, "hosts");
 const KINDS: Record<HostKind, { defaultTimeoutSec: number }> = {
   vm: { defaultTimeoutSec: 120 },
   pi: { defaultTimeoutSec: 300 },
+  armhf: { defaultTimeoutSec: 420 },
 };
+
+/** The kinds startHosts() knows, for CLIs and error messages. */
+export const HOST_KINDS = Object.keys(KINDS) as HostKind[];
+
+export function isHostKind(k: string | undefined): k is HostKind {
+  return k !== undefined && Object.prototype.hasOwnProperty.call(KINDS, k);
+}
 
 const defaultLog = (m: string): void => {
   process.stderr.write(`[test-hosts] ${m}\n`);
@@ -391,7 +401,7 @@ async function waitReady(h: TestHost, timeoutSec: number): Promise<void> {
  * for a look) and the error says why.
  */
 export async function startHosts(kind: HostKind, count: number, opts: StartOptions = {}): Promise<TestHost[]> {
-  if (!(kind in KINDS)) throw new Error(`unknown host kind "${kind}" (expected ${Object.keys(KINDS).join(", ")})`);
+  if (!isHostKind(kind)) throw new Error(`unknown host kind "${kind}" (expected ${HOST_KINDS.join(", ")})`);
   if (!Number.isInteger(count) || count < 1) throw new Error(`count must be a positive integer, got ${count}`);
   const log = opts.log ?? defaultLog;
   const prefix = opts.prefix ?? "flaskstack-test";

@@ -64,11 +64,12 @@ export async function destroyAndRemove(stack: Stack | undefined): Promise<void> 
 export async function projectStack(
   stackName: string,
   config: Record<string, { value: string; secret?: boolean }>,
+  workDir: string = root,
 ): Promise<Stack> {
   const env = engineEnv();
   Object.assign(process.env, { PATH: env.PATH ?? process.env.PATH });
   const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName, workDir: root },
+    { stackName, workDir },
     { envVars: env, pulumiHome: env.PULUMI_HOME },
   );
   await stack.setAllConfig(config);
@@ -87,6 +88,11 @@ export function hostConfig(h: { host: string; sshPort: number; user: string; pri
 }
 
 /** Removes the stack's config file from the project (test stacks are throwaway). */
-export function removeStackFile(stackName: string): void {
-  fs.rmSync(path.join(root, `Pulumi.${stackName}.yaml`), { force: true });
+export function removeStackFile(stackName: string, workDir: string = root): void {
+  fs.rmSync(path.join(workDir, `Pulumi.${stackName}.yaml`), { force: true });
+}
+
+/** An example project's directory (examples/<name>), a Pulumi project of its own. */
+export function exampleDir(name: string): string {
+  return path.join(root, "examples", name);
 }
