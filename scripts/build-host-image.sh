@@ -2,25 +2,34 @@
 # Build (or reuse) the Docker image of a disposable TEST HOST for the integration tests.
 #
 #   scripts/build-host-image.sh <kind> [--force]
+#   scripts/build-host-image.sh <kind> --print-tag     the tag the current recipe has; builds nothing
 #
-# kinds:
+# kinds (one `kind_<name>` function each, below):
 #   vm     Debian bookworm amd64, like a fresh cloud VM: user `deploy` (passwordless sudo,
 #          key-only SSH), PermitRootLogin no, PasswordAuthentication no.
 #   pi     Debian bookworm arm64 under qemu-user emulation, as close to Raspberry Pi OS (64-bit)
 #          as Debian packages allow: user `pi` (passwordless sudo), hostname `raspberrypi`.
-#   armhf  (not enabled yet; see the `case` below: Debian bookworm armhf, user `pi`) for a 32-bit Pi.
+#   armhf  Debian bookworm armhf (32-bit ARM, `uname -m` armv7l) under qemu-user emulation, the
+#          stand-in for 32-bit Raspberry Pi OS: user `pi` (passwordless sudo), hostname `raspberrypi`.
 #
 # No image can be pulled on these machines, so the root filesystem is made with `debootstrap`
 # from Debian's mirror and turned into an image with `docker import`. systemd is PID 1 and sshd
 # runs as a normal unit. No SSH key is baked in: the test harness (test/hosts/harness.ts) writes
 # a per-run authorized key into the container after it starts, as cloud-init would.
 #
-# The image is tagged flaskstack-host:<kind>-<recipe hash>, where the hash covers this script's
-# text and every file it bakes in (today: only the host's added CAs, see HOST_CA_DIR). An unchanged
-# recipe reuses the image in well under a second; a changed one rebuilds (downloaded .debs are
-# kept in .cache/debs/, so a rebuild does not download again) and removes the kind's older images.
-# Measured on a 2-core machine: vm about 1 min, pi about 4-4.5 min (qemu emulation, not the
-# download, is the cost there).
+# The image is tagged flaskstack-host:<kind>-<recipe hash>. The hash is PER KIND: it covers
+#   - the shared part of this script: its text without the `kind_*` functions, without lines that
+#     are only a comment and without blank lines (so editing comments rebuilds nothing; note
+#     that this also leaves out heredoc lines that start with `#`),
+#   - the kind's own function, as bash prints it (`declare -f kind_<kind>`: code only),
+#   - every file it bakes in (today: only the host's added CAs, see HOST_CA_DIR).
+# So adding or changing one kind's function does not rebuild the other kinds' images; changing
+# the shared part rebuilds all of them. A kind needing something special in the image says so
+# in its function (EXTRA_PACKAGES, EXTRA_CONFIGURE) rather than in the shared part.
+# An unchanged recipe reuses the image in well under a second; a changed one rebuilds (downloaded
+# .debs are kept in .cache/debs/, so a rebuild does not download again) and removes the kind's
+# older images. Measured on a 2-core machine: vm about 1 min, pi about 4-4.5 min, armhf about
+# 4-5 min (4m52s cold, 3m52s with the .debs cached; qemu emulation, not the download, is the cost).
 #
 # Progress goes to stderr; the last line on stdout is the image tag.
 #
@@ -38,8 +47,13 @@ SUITE=bookworm
 REPO=flaskstack-host
 
 KIND="${1:-}"
-FORCE=0
-[ "${2:-}" = "--force" ] && FORCE=1
+FORCE=0; PRINT_TAG=0
+case "${2:-}" in
+  --force) FORCE=1 ;;
+  --print-tag) PRINT_TAG=1 ;;
+  "") ;;
+  *) echo "unknown option ${2}" >&2; exit 2 ;;
+esac
 
 T0=$SECONDS
 say() { printf '[build-host-image %s +%ds] %s\n' "$KIND" $((SECONDS - T0)) "$*" >&2; }
@@ -59,29 +73,52 @@ debootstrap_progress() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# The recipe per kind. To add armhf: uncomment its case (ARCH=armhf, QEMU_ARCH=arm) and add
-# "armhf" to HostKind/KINDS in test/hosts/harness.ts; all the rest (binfmt, debootstrap under
-# emulation, the pi user and hostname, the image labels the harness reads) is shared with `pi`.
-case "$KIND" in
-  vm)
-    ARCH=amd64; QEMU_ARCH=""; HOST_USER=deploy; HOSTNAME_DEFAULT=""
-    SUDOERS_FILE=90-cloud-init-users
-    EXTRA_PACKAGES=""
-    ;;
-  pi)
-    ARCH=arm64; QEMU_ARCH=aarch64; HOST_USER=pi; HOSTNAME_DEFAULT=raspberrypi
-    SUDOERS_FILE=010_pi-nopasswd
-    # Raspberry Pi OS ships Debian's pip (python3-pip); a cloud image does not.
-    EXTRA_PACKAGES="python3-pip"
-    ;;
-  # armhf)
-  #   ARCH=armhf; QEMU_ARCH=arm; HOST_USER=pi; HOSTNAME_DEFAULT=raspberrypi
-  #   SUDOERS_FILE=010_pi-nopasswd
-  #   EXTRA_PACKAGES="python3-pip"
-  #   ;;
-  *)
-    echo "usage: $0 vm|pi [--force]" >&2; exit 2 ;;
-esac
+# The recipe per kind: one function each, `kind_<name>`, setting
+#   ARCH              Debian architecture
+#   QEMU_ARCH         qemu-user architecture to emulate it with ("": native)
+#   HOST_USER         the login user (passwordless sudo, SSH key only)
+#   HOSTNAME_DEFAULT  the image's hostname ("": the container name)
+#   SUDOERS_FILE      name of the user's file in /etc/sudoers.d (as its real counterpart names it)
+#   EXTRA_PACKAGES    comma-separated, on top of BASE_PACKAGES
+#   EXTRA_CONFIGURE   shell run as root in the chroot at the end of the configuration (under qemu
+#                     for a foreign architecture)
+# Only the kind's own function is in its hash (see the header): keep kind-specific changes here.
+# Each function must start at column 0 with `kind_<name>() {` and end with a `}` at column 0.
+
+kind_vm() {
+  ARCH=amd64; QEMU_ARCH=""; HOST_USER=deploy; HOSTNAME_DEFAULT=""
+  SUDOERS_FILE=90-cloud-init-users
+  EXTRA_PACKAGES=""
+  EXTRA_CONFIGURE=""
+}
+
+kind_pi() {
+  ARCH=arm64; QEMU_ARCH=aarch64; HOST_USER=pi; HOSTNAME_DEFAULT=raspberrypi
+  SUDOERS_FILE=010_pi-nopasswd
+  # Raspberry Pi OS ships Debian's pip (python3-pip); a cloud image does not.
+  EXTRA_PACKAGES="python3-pip"
+  EXTRA_CONFIGURE=""
+}
+
+kind_armhf() {
+  ARCH=armhf; QEMU_ARCH=arm; HOST_USER=pi; HOSTNAME_DEFAULT=raspberrypi
+  SUDOERS_FILE=010_pi-nopasswd
+  EXTRA_PACKAGES="python3-pip"
+  # No bookworm-security source. 32-bit Raspberry Pi OS (Raspbian) has no separate security suite
+  # either, and the Debian mirror reachable from the test machine serves a stale
+  # bookworm-security main/binary-armhf/Packages.xz (334084 bytes where InRelease says 348048;
+  # same for i386 and ppc64el, amd64 and arm64 are fine), so with it EVERY `apt-get update` fails:
+  # "File has unexpected size (334084 != 348048). Mirror sync in progress?".
+  EXTRA_CONFIGURE="sed -i '/-security /d' /etc/apt/sources.list"
+}
+
+KIND_NAMES="$(declare -F | sed -n 's/^declare -f kind_//p' | paste -sd'|')"
+if [[ $KIND =~ ^[a-z0-9_]+$ ]] && declare -F "kind_$KIND" >/dev/null; then
+  HOSTNAME_DEFAULT=""; EXTRA_PACKAGES=""; EXTRA_CONFIGURE=""
+  "kind_$KIND"
+else
+  echo "usage: $0 $KIND_NAMES [--force|--print-tag]" >&2; exit 2
+fi
 
 # Packages every kind gets on top of debootstrap's minbase. Deliberately NOT nginx, uwsgi,
 # gunicorn, supervisor: installing those is the library's job.
@@ -102,13 +139,24 @@ host_cas() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# The shared part of this script: without the kind_* functions, comment-only and blank lines.
+shared_recipe() {
+  awk '/^kind_[a-z0-9_]+\(\) *\{/ { skip = 1 }
+       !skip && !/^[ \t]*(#|$)/ { print }
+       skip && /^\}/ { skip = 0 }' "$SELF"
+}
 recipe_hash() {
   {
     echo "kind=$KIND arch=$ARCH suite=$SUITE"
-    cat "$SELF"
+    shared_recipe
+    declare -f "kind_$KIND"
     host_cas | while read -r f; do echo "ca $(basename "$f")"; cat "$f"; done
   } | sha256sum | cut -c1-12
 }
+
+HASH="$(recipe_hash)"
+TAG="$REPO:$KIND-$HASH"
+if [ "$PRINT_TAG" = 1 ]; then echo "$TAG"; exit 0; fi
 
 command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 \
   || "$ROOT/scripts/setup-docker.sh"
@@ -167,9 +215,6 @@ if [ -n "$QEMU_ARCH" ]; then
   install_tools
   setup_binfmt
 fi
-
-HASH="$(recipe_hash)"
-TAG="$REPO:$KIND-$HASH"
 
 image_exists() { docker image inspect "$TAG" >/dev/null 2>&1; }
 
@@ -309,6 +354,9 @@ if [ -n "$QEMU_ARCH" ]; then
     printf '# qemu-user cannot set up credentials; none is used on this test host.\n[Service]\nLoadCredential=\n' >"\$d/50-qemu-user.conf"
   done
 fi
+
+# The kind's own configuration (EXTRA_CONFIGURE of kind_$KIND).
+$EXTRA_CONFIGURE
 
 # Fresh-install state: no host keys, no machine id (made at first boot), no apt lists
 # (like a cloud image, the first apt-get needs an apt-get update), no .debs.

@@ -17,9 +17,18 @@
  * is baked into the image), publishes SSH 22, HTTP 80 and HTTPS 443 on free ports of 127.0.0.1
  * only, and resolves once SSH accepts the key and systemd has finished booting.
  *
- * Measured (2 cores, shared with other builds): image build vm ~50-75 s, pi ~4-4.5 min (qemu;
- * cached .debs barely help); unchanged recipe: < 0.1 s. startHosts to SSH ready: 2 vm hosts
- * 2-4 s, 1 pi host 9-12 s. Proof: `npx ts-node test/hosts/selftest.ts [--pypi]`.
+ * Measured (2 cores, shared with other builds): image build vm ~50-75 s, pi ~4-4.5 min, armhf
+ * ~4-5 min (qemu; cached .debs barely help); unchanged recipe: < 0.1 s. The image tag's hash is
+ * per kind (see the script's header): changing one kind's recipe does not rebuild the others.
+ * startHosts to SSH ready: 2 vm hosts 2-4 s, 1 pi host 8-12 s, 1 armhf host 13-22 s.
+ * In a fresh venv, `pip install flask` takes vm ~4 s, pi ~25 s, armhf ~25-35 s (PyPI has
+ * armv7l wheels for markupsafe, so nothing is compiled); `apt-get update && apt-get install -y
+ * nginx` vm ~4 s, pi ~25 s, armhf ~20-23 s.
+ * Proof: `npx ts-node test/hosts/selftest.ts [--vm N] [--pi N] [--armhf N] [--pypi] [--apt]`.
+ *
+ * armhf hosts have no bookworm-security apt source (32-bit Raspberry Pi OS has none either, and
+ * this machine's Debian mirror serves a stale armhf index for it that fails every apt-get update;
+ * see kind_armhf in the build script).
  *
  * Containers carry the label `flaskstack.test=1` (and the owning process) and the name prefix
  * `flaskstack-test-`: leftovers of a crashed run (owner process gone) are removed at the next
