@@ -5,7 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-scripts/setup.sh vm pi
+scripts/setup.sh vm pi armhf
 source scripts/env.sh
 # Leftovers of an interrupted run (containers labelled as test hosts) are removed first.
 npx ts-node test/hosts/cli.ts gc
