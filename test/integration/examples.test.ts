@@ -4,6 +4,8 @@
  * the deploy with a clear message and leaves no half-built venv.
  */
 import * as fs from "fs";
+import * as https from "https";
+import * as tls from "tls";
 import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
@@ -44,7 +46,40 @@ describe("the cloud-vm example", () => {
     const again = await stack.up();
     expect(Object.keys(again.summary.resourceChanges ?? {})).toEqual(["same"]);
   }, STEP);
+
+  it("turns on TLS from a certificate on the host: HTTPS answers, HTTP redirects", async () => {
+    await sshExec(
+      host,
+      "sudo -n openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost " +
+        "-keyout /etc/ssl/private/flaskstack-test.key -out /etc/ssl/certs/flaskstack-test.pem 2>/dev/null",
+    );
+    await stack.setAllConfig({
+      tlsCertificate: { value: "/etc/ssl/certs/flaskstack-test.pem" },
+      tlsKey: { value: "/etc/ssl/private/flaskstack-test.key" },
+    });
+    const up = await stack.up();
+    expect(up.summary.result).toBe("succeeded");
+    const https = await getTls(`https://127.0.0.1:${host.httpsPort}/healthz`);
+    expect(https.status).toBe(200);
+    expect(https.protocol).toMatch(/^TLSv1\.[23]$/);
+    const plain = await get(`http://127.0.0.1:${host.httpPort}/healthz`);
+    expect(plain.status).toBe(301);
+    expect(plain.headers.location).toMatch(/^https:\/\//);
+  }, STEP);
 });
+
+/** GET over TLS, accepting the test's self-signed certificate; reports the negotiated protocol. */
+function getTls(url: string): Promise<{ status: number; protocol: string | null }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { rejectUnauthorized: false, timeout: 10_000 }, (res) => {
+      const protocol = (res.socket as tls.TLSSocket).getProtocol();
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, protocol }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on("error", reject);
+  });
+}
 
 describe("the venv preflight", () => {
   const stackName = uniqueStackName("preflight");
