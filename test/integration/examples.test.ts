@@ -9,9 +9,9 @@ import * as tls from "tls";
 import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { removeHosts, sshExec, startHosts, TestHost } from "../hosts/harness";
+import { sshExec, startHosts, TestHost } from "../hosts/harness";
 import { get, getUntil } from "./http";
-import { exampleDir, hostConfig, projectStack, removeStackFile, uniqueStackName } from "./stack";
+import { exampleDir, hostConfig, projectStack, tearDown, uniqueStackName } from "./stack";
 
 const STEP = 10 * 60_000;
 const SAMPLE_APP = path.join(exampleDir("app"));
@@ -27,15 +27,7 @@ describe("the cloud-vm example", () => {
     stack = await projectStack(stackName, { ...hostConfig(host), workers: { value: "3" } }, dir);
   }, STEP);
 
-  afterAll(async () => {
-    try {
-      await stack?.destroy().catch(() => undefined);
-      await stack?.workspace.removeStack(stackName).catch(() => undefined);
-    } finally {
-      removeStackFile(stackName, dir);
-      if (host) await removeHosts([host]);
-    }
-  }, STEP);
+  afterAll(() => tearDown({ stack, stackName, workDir: dir, hosts: [host] }), STEP);
 
   it("deploys Gunicorn behind nginx, and a second up changes nothing", async () => {
     await stack.up();
@@ -97,16 +89,7 @@ describe("the venv preflight", () => {
     stack = await projectStack(stackName, { ...hostConfig(host), server: { value: "gunicorn" }, appDir: { value: appDir } });
   }, STEP);
 
-  afterAll(async () => {
-    try {
-      await stack?.destroy().catch(() => undefined);
-      await stack?.workspace.removeStack(stackName).catch(() => undefined);
-    } finally {
-      removeStackFile(stackName);
-      if (appDir) fs.rmSync(appDir, { recursive: true, force: true });
-      if (host) await removeHosts([host]);
-    }
-  }, STEP);
+  afterAll(() => tearDown({ stack, stackName, dirs: [appDir], hosts: [host] }), STEP);
 
   it("fails with what to change, before a venv or a server exists", async () => {
     await expect(stack.up()).rejects.toThrow(/no prebuilt wheel for x86_64 .*no C compiler[\s\S]*build-essential/);

@@ -5,9 +5,9 @@
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import { defaultWorkerCount } from "../../components/config";
-import { HostKind, removeHosts, sshExec, startHosts, TestHost } from "../hosts/harness";
+import { HostKind, sshExec, startHosts, TestHost } from "../hosts/harness";
 import { getUntil } from "./http";
-import { exampleDir, hostConfig, projectStack, removeStackFile, uniqueStackName } from "./stack";
+import { exampleDir, hostConfig, projectStack, tearDown, uniqueStackName } from "./stack";
 
 const EXAMPLE = exampleDir("raspberry-pi");
 const STEP = 20 * 60_000;
@@ -19,14 +19,8 @@ async function withExample(kind: HostKind, prefix: string) {
   return { host, stack, stackName };
 }
 
-async function cleanUp(stack: Stack | undefined, stackName: string, host: TestHost | undefined): Promise<void> {
-  try {
-    await stack?.destroy().catch(() => undefined);
-    await stack?.workspace.removeStack(stackName).catch(() => undefined);
-  } finally {
-    removeStackFile(stackName, EXAMPLE);
-    if (host) await removeHosts([host]);
-  }
+function cleanUp(stack: Stack | undefined, stackName: string, host: TestHost | undefined): Promise<void> {
+  return tearDown({ stack, stackName, workDir: EXAMPLE, hosts: [host] });
 }
 
 describe("the raspberry-pi example on a 64-bit Pi (arm64, emulated)", () => {

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { InlineProgramArgs, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { removeHosts, TestHost } from "../hosts/harness";
 
 const root = path.resolve(__dirname, "..", "..");
 
@@ -95,4 +96,26 @@ export function removeStackFile(stackName: string, workDir: string = root): void
 /** An example project's directory (examples/<name>), a Pulumi project of its own. */
 export function exampleDir(name: string): string {
   return path.join(root, "examples", name);
+}
+
+/**
+ * Test teardown: destroys and removes the stack (whatever state it is in), deletes its config file
+ * and the given temp directories, and removes the hosts — the hosts even when the rest fails.
+ */
+export async function tearDown(opts: {
+  stack?: Stack;
+  stackName: string;
+  workDir?: string;
+  dirs?: (string | undefined)[];
+  hosts: (TestHost | undefined)[];
+}): Promise<void> {
+  try {
+    await opts.stack?.destroy().catch(() => undefined);
+    await opts.stack?.workspace.removeStack(opts.stackName).catch(() => undefined);
+  } finally {
+    removeStackFile(opts.stackName, opts.workDir);
+    for (const d of opts.dirs ?? []) if (d) fs.rmSync(d, { recursive: true, force: true });
+    const hosts = opts.hosts.filter((h): h is TestHost => h !== undefined);
+    if (hosts.length > 0) await removeHosts(hosts);
+  }
 }
