@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The benchmark suite: cold provision, no-op, one change, served throughput, fleet, Raspberry Pi.
+#   bench/run.sh [all|cold|noop|change|throughput|fleet|pi]… [--runs N] [--pi-runs M]
+# Default: all, 3 runs each (pi: 1 run when run with the others; `bench/run.sh pi --runs N` alone uses N).
+# Each measurement starts and removes its own test hosts, writes bench/results/<name>.json and
+# regenerates bench/RESULTS.md from every result present. Speed is never asserted by a test: see RESULTS.md.
+# Load settings: BENCH_WRK_SECONDS (10), BENCH_WRK_CONNECTIONS (32), BENCH_WRK_THREADS (2), BENCH_WRK_WARMUP (3).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+# shellcheck source=../scripts/env.sh
+source scripts/env.sh
+
+kinds=(vm)
+for a in "$@"; do
+  case "$a" in all|pi) kinds=(vm pi) ;; esac
+done
+[ $# -gt 0 ] || kinds=(vm pi)
+scripts/setup.sh "${kinds[@]}" >&2
+
+echo "[bench] machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB; $(uptime)" >&2
+start=$SECONDS
+status=0
+npx --no-install ts-node bench/bench.ts "$@" || status=$?
+echo "[bench] bench/run.sh $* took $((SECONDS - start)) s (exit $status); see bench/RESULTS.md" >&2
+exit $status
