@@ -7,7 +7,7 @@
 import { machine, Result, secondsSince } from "../lib/common";
 import { installWrk, waitHttp } from "../lib/load";
 import { coldProfile, coldRows, coldRuns } from "./cold";
-import { cpuSection, GRID, gridSection, loadFromEnv, loadNote, measureDevServer, measureServer, Measured, ServerResult, throughputRows } from "./throughput";
+import { cpuSection, GRID, gridSection, loadFromEnv, loadNote, measureDevServer, measureServer, Measured, ServerResult, throughputRows, uwsgiWhatIfs } from "./throughput";
 
 export async function pi(runs: number): Promise<Result> {
   const t0 = Date.now();
@@ -18,7 +18,7 @@ export async function pi(runs: number): Promise<Result> {
   const data = await coldRuns("pi", runs, "pi", async (h) => {
     await installWrk(h);
     await waitHttp(h, "http://127.0.0.1/", 120);
-    served = await measureServer(h, "uwsgi", runs, GRID, load);
+    served = await measureServer(h, "uwsgi", runs, GRID, load, uwsgiWhatIfs);
     dev = await measureDevServer(h, runs, load);
   });
   m.loadAtEnd = (await machine()).loadAtStart;

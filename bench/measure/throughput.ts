@@ -43,6 +43,18 @@ export function gunicornWhatIfs(deployed: Combo): WhatIf[] {
   ];
 }
 
+/**
+ * uWSGI: the deployed settings started by hand (no supervisord relaying uWSGI's per-request log lines
+ * from its stderr pipe to the log file), then also with `disable-logging` (nginx's access log already
+ * has every request; uWSGI still logs errors).
+ */
+export function uwsgiWhatIfs(deployed: Combo): WhatIf[] {
+  return [
+    { label: "what-if: defaults run by hand (no supervisord log relay)", combo: deployed, sed: [] },
+    { label: "what-if: defaults by hand with disable-logging", combo: deployed, sed: ["$a disable-logging = true"] },
+  ];
+}
+
 export interface Measured {
   label: string;
   settings: string;
@@ -301,7 +313,7 @@ export async function throughput(runs: number): Promise<Result> {
   try {
     const results: ServerResult[] = [];
     for (let i = 0; i < servers.length; i++) {
-      results.push(await measureServer(hosts[i], servers[i], runs, GRID, load, servers[i] === "gunicorn" ? gunicornWhatIfs : undefined));
+      results.push(await measureServer(hosts[i], servers[i], runs, GRID, load, servers[i] === "gunicorn" ? gunicornWhatIfs : uwsgiWhatIfs));
     }
     const dev = await measureDevServer(hosts[0], runs, load);
     m.loadAtEnd = (await machine()).loadAtStart;
@@ -316,6 +328,7 @@ export async function throughput(runs: number): Promise<Result> {
       notes: [
         "Two fresh `vm` hosts: the root stack with `server = uwsgi` (uWSGI from apt, unix socket, `uwsgi_pass`) on one and `server = gunicorn` (127.0.0.1:8000, `proxy_pass`) on the other, defaults everywhere; they are measured one after the other, never at the same time.",
         `Hand-tuned: the deployed supervisor command line started by hand as a transient systemd unit with a copy of the deployed config file in which only processes/threads (uWSGI) or workers/threads/worker_class (Gunicorn) differ, behind the same nginx site, logging to a file as supervisor does. Grid: ${GRID.map((c) => `${c.processes}×${c.threads}`).join(", ")} (processes × threads); the best is the highest median req/s.`,
+        "What-if rows (uWSGI): the deployed settings started by hand like the grid (so without supervisord relaying uWSGI's per-request log lines), and the same with `disable-logging = true`.",
         "What-if rows (Gunicorn): the deployed config with `threads = 2` (Gunicorn then uses gthread, as uWSGI's default threads = 2), and the same without Gunicorn's own access log (`accesslog = None`; nginx already logs every request). They quantify a fix and are never counted as the best hand-tuned setting.",
         "Development server: `flask --app 'sample:create_app()' run` from the deployed venv and release (threaded, Werkzeug's default), fetched directly on 127.0.0.1:5000 — without the stack there is no nginx in front.",
         loadNote(load, runs),
