@@ -26,32 +26,44 @@ export interface Combo {
 /** The hand-tuning grid (≤ 6 settings per server). */
 export const GRID: Combo[] = [2, 4, 8].flatMap((processes) => [1, 4].map((threads) => ({ processes, threads })));
 
-/** A setting outside the grid, measured to quantify a possible fix (never counted as the best). */
+/** A setting outside the grid, measured to quantify a choice of the defaults (never counted as the best). */
 export interface WhatIf {
   label: string;
   combo: Combo;
   /** Extra sed expressions applied to the config copy. */
   sed: string[];
+  /**
+   * Run the deployed program under supervisor with the changed config (so per-request log lines go
+   * through supervisord's pipe as they would when deployed), instead of by hand like the grid.
+   */
+  underSupervisor?: boolean;
 }
 
-/** Gunicorn: threads = 2 (so gthread, as uWSGI's default threads = 2), then also without Gunicorn's access log (nginx logs every request already). */
-export function gunicornWhatIfs(deployed: Combo): WhatIf[] {
-  const c = { processes: deployed.processes, threads: 2 };
+/** The defaults flaskstack shipped before processes followed cores: 2 × cores + 1 workers. */
+export const previousWorkers = (cores: number): number => 2 * cores + 1;
+
+/**
+ * uWSGI, under supervisor: the deployed config with uWSGI's request logging back on (what
+ * `logRequests: true` renders), and the previous defaults (2 × cores + 1 processes of 2 threads,
+ * request logging on).
+ */
+export function uwsgiWhatIfs(deployed: Combo, cores: number): WhatIf[] {
+  const logging = ["/^disable-logging = /d"];
   return [
-    { label: "what-if: defaults with threads=2", combo: c, sed: [] },
-    { label: "what-if: defaults with threads=2, no Gunicorn access log", combo: c, sed: ["s/^accesslog = .*/accesslog = None/"] },
+    { label: "what-if: request logging on (`logRequests: true`)", combo: deployed, sed: logging, underSupervisor: true },
+    { label: "what-if: the previous defaults (2 × cores + 1 processes, 2 threads, request logging on)", combo: { processes: previousWorkers(cores), threads: 2 }, sed: logging, underSupervisor: true },
   ];
 }
 
 /**
- * uWSGI: the deployed settings started by hand (no supervisord relaying uWSGI's per-request log lines
- * from its stderr pipe to the log file), then also with `disable-logging` (nginx's access log already
- * has every request; uWSGI still logs errors).
+ * Gunicorn, under supervisor: the deployed config with an access log file (`accessLog: <path>`),
+ * and the previous defaults (2 × cores + 1 sync workers, access log on).
  */
-export function uwsgiWhatIfs(deployed: Combo): WhatIf[] {
+export function gunicornWhatIfs(deployed: Combo, cores: number): WhatIf[] {
+  const logging = ['s|^accesslog = .*|accesslog = "/var/log/sample/gunicorn.access.log"|'];
   return [
-    { label: "what-if: defaults run by hand (no supervisord log relay)", combo: deployed, sed: [] },
-    { label: "what-if: defaults by hand with disable-logging", combo: deployed, sed: ["$a disable-logging = true"] },
+    { label: "what-if: access log on (`accessLog: <path>`)", combo: deployed, sed: logging, underSupervisor: true },
+    { label: "what-if: the previous defaults (2 × cores + 1 sync workers, access log on)", combo: { processes: previousWorkers(cores), threads: 1 }, sed: logging, underSupervisor: true },
   ];
 }
 
@@ -113,10 +125,11 @@ export async function measureServer(
   runs: number,
   grid: Combo[],
   load: LoadSettings,
-  whatIfs: (deployed: Combo) => WhatIf[] = () => [],
+  whatIfs: (deployed: Combo, cores: number) => WhatIf[] = () => [],
 ): Promise<ServerResult> {
   const url = "http://127.0.0.1/";
   const deployed = await deployedCombo(h, server);
+  const cores = Number((await hostExec(h, "nproc")).trim());
   log(`throughput ${server}: deployed defaults (${comboLabel(server, deployed)})`);
   const defaults: Measured = { label: "deployed defaults", settings: comboLabel(server, deployed), samples: await measure(h, url, runs, load) };
   let direct: Measured | undefined;
@@ -147,9 +160,24 @@ export async function measureServer(
       await stopUnit(h, "bench-server");
     }
   };
+  const supervised = async (w: WhatIf): Promise<Measured> => {
+    const conf = CONFIG[server];
+    const saved = `${conf}.bench-saved`;
+    const changed = `/tmp/bench-${server}.conf`;
+    // The changed text goes INTO the deployed file, so its owner and mode stay as deployed.
+    await hostExec(h, `cp -p ${conf} ${saved} && ${tunedConfigScript(server, w.combo, changed, w.sed)} && cat ${changed} > ${conf}`);
+    log(`throughput ${server}: ${w.label} ${comboLabel(server, w.combo)}, under supervisor`);
+    try {
+      await hostExec(h, "supervisorctl start sample >/dev/null");
+      await waitHttp(h, url, 120);
+      return { label: w.label, settings: comboLabel(server, w.combo), samples: await measure(h, url, runs, load) };
+    } finally {
+      await hostExec(h, `supervisorctl stop sample >/dev/null; cat ${saved} > ${conf} && rm -f ${saved} ${changed}`);
+    }
+  };
   try {
     for (const c of grid) results.push(await byHand("hand-tuned", c));
-    for (const w of whatIfs(deployed)) extra.push(await byHand(w.label, w.combo, w.sed));
+    for (const w of whatIfs(deployed, cores)) extra.push(w.underSupervisor ? await supervised(w) : await byHand(w.label, w.combo, w.sed));
   } finally {
     await hostExec(h, "supervisorctl start sample >/dev/null || true");
   }
@@ -328,8 +356,7 @@ export async function throughput(runs: number): Promise<Result> {
       notes: [
         "Two fresh `vm` hosts: the root stack with `server = uwsgi` (uWSGI from apt, unix socket, `uwsgi_pass`) on one and `server = gunicorn` (127.0.0.1:8000, `proxy_pass`) on the other, defaults everywhere; they are measured one after the other, never at the same time.",
         `Hand-tuned: the deployed supervisor command line started by hand as a transient systemd unit with a copy of the deployed config file in which only processes/threads (uWSGI) or workers/threads/worker_class (Gunicorn) differ, behind the same nginx site, logging to a file as supervisor does. Grid: ${GRID.map((c) => `${c.processes}×${c.threads}`).join(", ")} (processes × threads); the best is the highest median req/s.`,
-        "What-if rows (uWSGI): the deployed settings started by hand like the grid (so without supervisord relaying uWSGI's per-request log lines), and the same with `disable-logging = true`.",
-        "What-if rows (Gunicorn): the deployed config with `threads = 2` (Gunicorn then uses gthread, as uWSGI's default threads = 2), and the same without Gunicorn's own access log (`accesslog = None`; nginx already logs every request). They quantify a fix and are never counted as the best hand-tuned setting.",
+        "What-if rows: the deployed program run by supervisor, as deployed, with its config file changed in place: uWSGI's request logging back on (`logRequests: true`; each line then goes through supervisord's pipe to the log file) and Gunicorn's access log on (`accessLog`); and the previous defaults, 2 × cores + 1 processes (uWSGI: 2 threads, request logging on; Gunicorn: sync workers, access log on). They show what each default costs or saves, and are never counted as the best hand-tuned setting.",
         "Development server: `flask --app 'sample:create_app()' run` from the deployed venv and release (threaded, Werkzeug's default), fetched directly on 127.0.0.1:5000 — without the stack there is no nginx in front.",
         loadNote(load, runs),
       ],

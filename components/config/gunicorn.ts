@@ -4,7 +4,7 @@
 import { ResolveContext } from "./app";
 import { throwIfInvalid } from "./errors";
 import { wsgiEntryToString } from "./entry";
-import { defaultWorkerCount } from "./facts";
+import { DEFAULT_WORKER_THREADS, defaultWorkerCount } from "./facts";
 import { Listener } from "./listener";
 import { parentDir } from "./paths";
 import { absolutePathRule, eachRule, hostRule, intRangeRule, ipSourceRule, oneOfRule, portRule, rule } from "./validate";
@@ -39,14 +39,15 @@ export const GUNICORN_LOG_LEVELS = ["debug", "info", "warning", "error", "critic
 export interface GunicornArgs {
     /** @default `{ kind: "tcp" }`: 127.0.0.1:8000 */
     readonly bind?: GunicornBindArgs;
-    /** Worker processes. @default `defaultWorkerCount(facts)`: 2 × cores + 1, capped by memory (see facts.ts) */
+    /** Worker processes. @default `defaultWorkerCount(facts)`: one per core, capped by memory (see facts.ts) */
     readonly workers?: number;
-    /** Threads per worker. @default 1 */
+    /** Threads per worker. @default 4 (`DEFAULT_WORKER_THREADS`); 1 with `workerClass` "sync" or "gevent" */
     readonly threads?: number;
     /**
      * Worker type: `sync` (one request per process), `gthread` (threads per process) or `gevent`
-     * (needs the gevent package in the venv).
-     * @default "gthread" when `threads` > 1, else "sync"
+     * (needs the gevent package in the venv). gthread workers also keep nginx's upstream connections
+     * open between requests (NginxSite's `keepalive`); sync workers close every one.
+     * @default "gthread" when `threads` > 1 (as by default), else "sync"
      */
     readonly workerClass?: GunicornWorkerClass;
     /** Seconds a worker may be silent before the master kills it. @default 30 */
@@ -57,7 +58,11 @@ export interface GunicornArgs {
     readonly keepalive?: number;
     /** @default "info" */
     readonly loglevel?: (typeof GUNICORN_LOG_LEVELS)[number];
-    /** @default `<logDir>/gunicorn.access.log` */
+    /**
+     * Gunicorn's access log file: one line per request.
+     * @default unset, no access log: nginx's access log already records every request, and Gunicorn writing
+     * its own line per request costs about a fifth of its throughput (bench/RESULTS.md)
+     */
     readonly accessLog?: string;
     /** @default `<logDir>/gunicorn.error.log` */
     readonly errorLog?: string;
@@ -106,7 +111,8 @@ export interface GunicornSettings {
     readonly gracefulTimeout: number;
     readonly keepalive: number;
     readonly loglevel: (typeof GUNICORN_LOG_LEVELS)[number];
-    readonly accessLog: string;
+    /** null: no access log (`accesslog = None`). */
+    readonly accessLog: string | null;
     readonly errorLog: string;
     readonly forwardedAllowIps: readonly string[];
     readonly limitRequestLine: number;
@@ -139,7 +145,7 @@ export interface GunicornSettings {
 export function resolveGunicorn(args: GunicornArgs, ctx: ResolveContext): GunicornSettings {
     const { app, facts } = ctx;
     const bindArgs: GunicornBindArgs = args.bind ?? { kind: "tcp" };
-    const threads = args.threads ?? 1;
+    const threads = args.threads ?? (args.workerClass === undefined || args.workerClass === "gthread" ? DEFAULT_WORKER_THREADS : 1);
     throwIfInvalid(
         [
             oneOfRule("bind.kind", bindArgs.kind, ["tcp", "unix"]),
@@ -177,7 +183,7 @@ export function resolveGunicorn(args: GunicornArgs, ctx: ResolveContext): Gunico
         bindArgs.kind === "tcp"
             ? { kind: "tcp", host: bindArgs.host ?? "127.0.0.1", port: bindArgs.port ?? 8000 }
             : { kind: "unix", path: bindArgs.path ?? `${app.runDir}/gunicorn.sock`, umask: bindArgs.umask ?? 0o007 };
-    const accessLog = args.accessLog ?? `${app.logDir}/gunicorn.access.log`;
+    const accessLog = args.accessLog ?? null;
     const errorLog = args.errorLog ?? `${app.logDir}/gunicorn.error.log`;
     const gracefulTimeout = args.gracefulTimeout ?? 30;
     const configPath = `${app.configDir}/gunicorn.conf.py`;
@@ -211,7 +217,7 @@ export function resolveGunicorn(args: GunicornArgs, ctx: ResolveContext): Gunico
         stopSignal: "TERM",
         stopWaitSecs: args.stopWaitSecs ?? gracefulTimeout + 5,
         listener: gunicornListener(bind, app.user, app.group),
-        requiredDirs: unique([app.runDir, parentDir(accessLog), parentDir(errorLog)]),
+        requiredDirs: unique([app.runDir, ...(accessLog === null ? [] : [parentDir(accessLog)]), parentDir(errorLog)]),
     };
 }
 

@@ -4,7 +4,7 @@
 import { ResolveContext } from "./app";
 import { wsgiEntryToString } from "./entry";
 import { throwIfInvalid } from "./errors";
-import { defaultWorkerCount } from "./facts";
+import { DEFAULT_WORKER_THREADS, defaultWorkerCount } from "./facts";
 import { Listener } from "./listener";
 import { absolutePathRule, eachRule, hostRule, intRangeRule, oneOfRule, portRule, safeNameRule, rule } from "./validate";
 
@@ -73,10 +73,17 @@ export interface UwsgiArgs {
      * @default unset: `module = <entry>`
      */
     readonly wsgiFile?: string;
-    /** Worker processes. @default `defaultWorkerCount(facts)`: 2 × cores + 1, capped by memory (see facts.ts) */
+    /** Worker processes. @default `defaultWorkerCount(facts)`: one per core, capped by memory (see facts.ts) */
     readonly processes?: number;
-    /** Threads per worker. @default 2 */
+    /** Threads per worker. @default 4 (`DEFAULT_WORKER_THREADS`) */
     readonly threads?: number;
+    /**
+     * Log every request (uWSGI's request logging); errors and worker events are logged either way.
+     * @default false behind nginx: nginx's access log already records every request, and uWSGI's own line per
+     * request, relayed by supervisor to the log file, costs about a fifth of the throughput (bench/RESULTS.md);
+     * true with `socket.kind` "http" (clients reach uWSGI without nginx)
+     */
+    readonly logRequests?: boolean;
     /**
      * Largest request header block uWSGI accepts, in bytes (max 65535).
      * @default 32768: uWSGI's own 4096 answers "invalid request block size" (nginx: 502) to requests with
@@ -131,6 +138,8 @@ export interface UwsgiSettings {
     readonly threads: number;
     /** Always true: lets app code start threads (Sentry, schedulers) even with `threads = 1`. */
     readonly enableThreads: boolean;
+    /** `disable-logging` when false. */
+    readonly logRequests: boolean;
     readonly bufferSize: number;
     readonly postBuffering: number;
     readonly harakiri: number;
@@ -232,8 +241,9 @@ export function resolveUwsgi(args: UwsgiArgs, ctx: ResolveContext): UwsgiSetting
         pythonpath: args.pythonpath ?? [app.appDir],
         master: true,
         processes: args.processes ?? defaultWorkerCount(facts),
-        threads: args.threads ?? 2,
+        threads: args.threads ?? DEFAULT_WORKER_THREADS,
         enableThreads: true,
+        logRequests: args.logRequests ?? socket.kind === "http",
         bufferSize: args.bufferSize ?? 32768,
         postBuffering: args.postBuffering ?? 0,
         harakiri,

@@ -5,8 +5,8 @@ import { GunicornBind, GunicornSettings } from "../config/gunicorn";
 import { tcpAddressToString } from "../config/listener";
 import { MANAGED_HEADER } from "./header";
 
-/** A Python literal for a string, number, boolean or list of those. */
-export type PythonValue = string | number | boolean | readonly PythonValue[] | { readonly octal: number };
+/** A Python literal for a string, number, boolean, None (null) or list of those. */
+export type PythonValue = string | number | boolean | null | readonly PythonValue[] | { readonly octal: number };
 
 /**
  * The one Python quoting function. A JSON string is a valid Python string literal with the same value
@@ -15,6 +15,9 @@ export type PythonValue = string | number | boolean | readonly PythonValue[] | {
 export function pythonLiteral(value: PythonValue): string {
     if (typeof value === "string") {
         return JSON.stringify(value);
+    }
+    if (value === null) {
+        return "None";
     }
     if (typeof value === "boolean") {
         return value ? "True" : "False";

@@ -81,6 +81,7 @@ export function renderUwsgiIni(s: UwsgiSettings): string {
         ["processes", s.processes],
         ["threads", s.threads],
         ["enable-threads", s.enableThreads],
+        ["disable-logging", !s.logRequests],
         ["lazy-apps", s.lazyApps],
         ["uid", s.uid],
         ["gid", s.gid],

@@ -115,6 +115,16 @@ describe.each(CASES)("the stack with $server", (c) => {
     expect(css.headers.etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
   }, STEP);
 
+  it("logs each request once, in nginx's access log, and not again in the server's logs", async () => {
+    const probe = `probe-${Date.now().toString(36)}`;
+    expect((await get(`${url}/?${probe}`)).status).toBe(200);
+    // Each server writes its line once the response is sent: wait for nginx's, then a second more for the server's.
+    const found = await sshExec(host, `for i in $(seq 50); do sudo -n grep -l ${probe} /var/log/nginx/*.access.log && break; sleep 0.1; done; sleep 1; echo --; sudo -n grep -rl ${probe} /var/log/sample || true`);
+    const [nginxFiles, serverFiles] = found.stdout.split("--\n");
+    expect(nginxFiles.trim()).toMatch(/^\/var\/log\/nginx\/\S+\.access\.log$/);
+    expect(serverFiles.trim()).toBe("");
+  }, STEP);
+
   it("keeps secrets out of the state, the output and the host's command lines", async () => {
     // The state file as it lies on disk in the file backend (exportStack would decrypt it).
     const state = readStateFile(stackName);

@@ -59,7 +59,7 @@ describe("the raspberry-pi example on a 64-bit Pi (arm64, emulated)", () => {
     const expected = defaultWorkerCount({ cores, memoryMb: Math.floor(memKb / 1024) });
     const ini = (await sshExec(host, "sudo -n cat /etc/sample/uwsgi.ini")).stdout;
     expect(ini).toMatch(new RegExp(`^processes = ${expected}$`, "m"));
-    expect(ini).toMatch(/^threads = 2$/m);
+    expect(ini).toMatch(/^threads = 4$/m);
     const workers = await sshExec(host, "master=$(sudo -n supervisorctl pid sample); ps -o pid= --ppid \"$master\" | wc -l");
     expect(Number(workers.stdout.trim())).toBe(expected);
   }, STEP);

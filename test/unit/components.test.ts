@@ -85,8 +85,9 @@ describe("the resource graph", () => {
     const app = newApp(host);
     const uwsgi = new UwsgiService("uwsgi", { app, source: "apt" });
     const ini = await value(uwsgi.config);
-    // 4 cores, 1 GiB: min(2×4+1, 1024×0.5/60) = 8.
-    expect(ini).toMatch(/^processes = 8$/m);
+    // 4 cores, 1 GiB: min(4 cores, 1024×0.5/60 = 8) = 4, each with the default 4 threads.
+    expect(ini).toMatch(/^processes = 4$/m);
+    expect(ini).toMatch(/^threads = 4$/m);
     expect(ini).toMatch(/^plugins = python3$/m);
   });
 

@@ -1,7 +1,7 @@
 /** Shared inputs for the pure-layer tests. */
 import { AppContext, HostFacts, ResolveContext, resolveAppContext } from "../../components/config";
 
-/** A 2-core, 4 GiB Debian 12 VM: defaultWorkerCount → 5. */
+/** A 2-core, 4 GiB Debian 12 VM: defaultWorkerCount → 2. */
 export const VM_FACTS: HostFacts = {
     arch: "x86_64",
     cores: 2,

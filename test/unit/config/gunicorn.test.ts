@@ -9,14 +9,14 @@ describe("resolveGunicorn", () => {
         ["chdir", "/srv/app/current"],
         ["procName", "app"],
         ["bind", { kind: "tcp", host: "127.0.0.1", port: 8000 }],
-        ["workers", 5],
-        ["workerClass", "sync"],
-        ["threads", 1],
+        ["workers", 2],
+        ["workerClass", "gthread"],
+        ["threads", 4],
         ["timeout", 30],
         ["gracefulTimeout", 30],
         ["keepalive", 2],
         ["loglevel", "info"],
-        ["accessLog", "/var/log/app/gunicorn.access.log"],
+        ["accessLog", null],
         ["errorLog", "/var/log/app/gunicorn.error.log"],
         ["forwardedAllowIps", ["127.0.0.1"]],
         ["limitRequestLine", 4094],
@@ -41,6 +41,22 @@ describe("resolveGunicorn", () => {
 
     it("GIVEN threads 4 WHEN resolved THEN the worker class is gthread", () => {
         expect(resolveGunicorn({ threads: 4 }, CTX).workerClass).toBe("gthread");
+    });
+
+    it("GIVEN threads 1 WHEN resolved THEN the worker class is sync", () => {
+        expect(resolveGunicorn({ threads: 1 }, CTX).workerClass).toBe("sync");
+    });
+
+    it.each(["sync", "gevent"] as const)("GIVEN workerClass %s and no threads WHEN resolved THEN threads is 1, not the gthread default", (workerClass) => {
+        const s = resolveGunicorn({ workerClass }, CTX);
+        expect(s.threads).toBe(1);
+        expect(s.workerClass).toBe(workerClass);
+    });
+
+    it("GIVEN an access log path WHEN resolved THEN it is kept and its directory must exist", () => {
+        const s = resolveGunicorn({ accessLog: "/var/log/web/access.log" }, CTX);
+        expect(s.accessLog).toBe("/var/log/web/access.log");
+        expect(s.requiredDirs).toContain("/var/log/web");
     });
 
     it("GIVEN a factory entry WHEN resolved THEN wsgi_app calls it", () => {

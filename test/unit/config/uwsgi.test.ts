@@ -13,9 +13,10 @@ describe("resolveUwsgi", () => {
         ["home", "/srv/app/venv"],
         ["pythonpath", ["/srv/app/current"]],
         ["master", true],
-        ["processes", 5],
-        ["threads", 2],
+        ["processes", 2],
+        ["threads", 4],
         ["enableThreads", true],
+        ["logRequests", false],
         ["bufferSize", 32768],
         ["postBuffering", 0],
         ["harakiri", 30],
@@ -75,6 +76,17 @@ describe("resolveUwsgi", () => {
         ],
     ])("GIVEN socket %j WHEN resolved THEN the listener is %j", (socket, listener) => {
         expect(resolveUwsgi({ socket }, CTX).listener).toEqual(listener);
+    });
+
+    it.each<[UwsgiArgs, boolean]>([
+        [{}, false],
+        [{ socket: { kind: "uwsgi-tcp" } }, false],
+        [{ socket: { kind: "http-socket" } }, false],
+        [{ socket: { kind: "http" } }, true],
+        [{ socket: { kind: "http" }, logRequests: false }, false],
+        [{ logRequests: true }, true],
+    ])("GIVEN %j WHEN resolved THEN request logging is %s (on only where no nginx logs the requests)", (args, expected) => {
+        expect(resolveUwsgi(args, CTX).logRequests).toBe(expected);
     });
 
     it.each<[{ readonly kind: "unix"; readonly path?: string } | { readonly kind: "tcp"; readonly port: number }, unknown]>([

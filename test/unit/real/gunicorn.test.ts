@@ -37,6 +37,7 @@ describe("Gunicorn accepts rendered configs", () => {
         ["defaults", "pkg.wsgi:app", {}],
         ["an app factory", "pkg.wsgi:create_app()", {}],
         ["gthread on a unix socket", "pkg.wsgi:app", { threads: 4, bind: { kind: "unix" } }],
+        ["sync workers with an access log", "pkg.wsgi:app", { threads: 1, accessLog: "/tmp/gunicorn-access.log" }],
         ["every option set", "pkg.wsgi:app", { workers: 3, timeout: 60, gracefulTimeout: 10, keepalive: 5, loglevel: "debug", preload: true, maxRequests: 1000, maxRequestsJitter: 100, limitRequestLine: 8190, limitRequestFields: 50, limitRequestFieldSize: 16380, forwardedAllowIps: ["127.0.0.1", "10.0.0.0/8"] }],
     ])("GIVEN %s WHEN Gunicorn loads the rendered config THEN every setting is known, typed right and the app imports", (_what, entry, args) => {
         const { ctx, app } = sampleApp(tools.venv, entry);
