@@ -34,27 +34,30 @@ export const WORKER_MEMORY_SHARE = 0.5;
 /**
  * The default number of WSGI worker processes for a host (uWSGI `processes`, Gunicorn `workers`):
  *
- *     cpuBound = cores                                            (one process per core; threads cover I/O waits)
+ *     cpuBound = cores × perCore                                  (uWSGI 1, Gunicorn 2; threads cover I/O waits)
  *     memoryBound = floor(memoryMb × 0.5 / 60)                    (WORKER_MEMORY_SHARE, WORKER_MEMORY_MB)
  *     workers = max(min(cpuBound, memoryBound), memoryBound ≥ 2 ? 2 : 1)
  *
  * Each worker runs `DEFAULT_WORKER_THREADS` threads, so a host serves cores × 4 requests at once. More
  * processes than cores only make them take turns on the CPU (with nginx, which shares the cores): the
  * served-throughput benchmark (bench/RESULTS.md) measured the older 2 × cores + 1 processes on 2 cores at
- * 0.85× the requests/s and 1.3× the p99 latency of cores × 4 threads. A worker count never needs more than half
+ * 0.85× the requests/s and 1.3× the p99 latency of cores × 4 threads. Gunicorn gets two per core
+ * (`GUNICORN_WORKERS_PER_CORE`): its gthread worker reads sockets and parses HTTP in Python, holding the
+ * worker's GIL, so one worker per core left the cores partly idle and served about 15% fewer requests/s than
+ * two per core; uWSGI does that work in C, outside the GIL. A worker count never needs more than half
  * the memory at 60 MiB per worker, and is at least 2 (one worker can serve while another is stuck or
  * restarting) when memory allows 2, and never below 1.
  *
- * | host | cores | memory | result |
- * |---|---|---|---|
- * | Raspberry Pi 3 | 4 | 1 GiB | 4 |
- * | 4-core board | 4 | 427 MiB | 3 (memory-bound: 213 / 60) |
- * | Raspberry Pi 5 | 4 | 8 GiB | 4 |
- * | VM | 16 | 64 GiB | 16 |
- * | small VM | 1 | 512 MiB | 2 |
+ * | host | cores | memory | uWSGI (perCore 1) | Gunicorn (perCore 2) |
+ * |---|---|---|---|---|
+ * | Raspberry Pi 3 | 4 | 1 GiB | 4 | 8 (memory-bound: 512 / 60) |
+ * | 4-core board | 4 | 427 MiB | 3 (memory-bound: 213 / 60) | 3 |
+ * | Raspberry Pi 5 | 4 | 8 GiB | 4 | 8 |
+ * | VM | 16 | 64 GiB | 16 | 32 |
+ * | small VM | 1 | 512 MiB | 2 | 2 |
  */
-export function defaultWorkerCount(facts: Pick<HostFacts, "cores" | "memoryMb">): number {
-    const cpuBound = Math.max(1, Math.floor(facts.cores));
+export function defaultWorkerCount(facts: Pick<HostFacts, "cores" | "memoryMb">, perCore = 1): number {
+    const cpuBound = Math.max(1, Math.floor(facts.cores)) * Math.max(1, Math.floor(perCore));
     const memoryBound = Math.floor((Math.max(0, facts.memoryMb) * WORKER_MEMORY_SHARE) / WORKER_MEMORY_MB);
     const floor = memoryBound >= 2 ? 2 : 1;
     return Math.max(Math.min(cpuBound, memoryBound), floor);
@@ -66,3 +69,6 @@ export function defaultWorkerCount(facts: Pick<HostFacts, "cores" | "memoryMb">)
  * that mostly wait; lower it to 1 for code that is not thread-safe.
  */
 export const DEFAULT_WORKER_THREADS = 4;
+
+/** Gunicorn's default workers per core (see `defaultWorkerCount`). */
+export const GUNICORN_WORKERS_PER_CORE = 2;

@@ -4,7 +4,7 @@
 import { ResolveContext } from "./app";
 import { throwIfInvalid } from "./errors";
 import { wsgiEntryToString } from "./entry";
-import { DEFAULT_WORKER_THREADS, defaultWorkerCount } from "./facts";
+import { DEFAULT_WORKER_THREADS, defaultWorkerCount, GUNICORN_WORKERS_PER_CORE } from "./facts";
 import { Listener } from "./listener";
 import { parentDir } from "./paths";
 import { absolutePathRule, eachRule, hostRule, intRangeRule, ipSourceRule, oneOfRule, portRule, rule } from "./validate";
@@ -39,7 +39,11 @@ export const GUNICORN_LOG_LEVELS = ["debug", "info", "warning", "error", "critic
 export interface GunicornArgs {
     /** @default `{ kind: "tcp" }`: 127.0.0.1:8000 */
     readonly bind?: GunicornBindArgs;
-    /** Worker processes. @default `defaultWorkerCount(facts)`: one per core, capped by memory (see facts.ts) */
+    /**
+     * Worker processes.
+     * @default `defaultWorkerCount(facts, 2)`: two per core (a gthread worker does its HTTP work in Python under
+     * its GIL, so one per core leaves the cores partly idle), capped by memory (see facts.ts)
+     */
     readonly workers?: number;
     /** Threads per worker. @default 4 (`DEFAULT_WORKER_THREADS`); 1 with `workerClass` "sync" or "gevent" */
     readonly threads?: number;
@@ -192,7 +196,7 @@ export function resolveGunicorn(args: GunicornArgs, ctx: ResolveContext): Gunico
         chdir: app.appDir,
         procName: app.name,
         bind,
-        workers: args.workers ?? defaultWorkerCount(facts),
+        workers: args.workers ?? defaultWorkerCount(facts, GUNICORN_WORKERS_PER_CORE),
         workerClass: args.workerClass ?? (threads > 1 ? "gthread" : "sync"),
         threads,
         timeout: args.timeout ?? 30,

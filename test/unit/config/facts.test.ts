@@ -1,4 +1,4 @@
-import { DEFAULT_WORKER_THREADS, defaultWorkerCount, WORKER_MEMORY_MB } from "../../../components/config";
+import { DEFAULT_WORKER_THREADS, defaultWorkerCount, GUNICORN_WORKERS_PER_CORE, WORKER_MEMORY_MB } from "../../../components/config";
 
 describe("defaultWorkerCount", () => {
     it.each([
@@ -22,6 +22,21 @@ describe("defaultWorkerCount", () => {
 
     it.each([2, 3, 4, 8, 16, 64, 128])("GIVEN %i cores and plenty of memory WHEN sizing THEN it is one per core", (cores) => {
         expect(defaultWorkerCount({ cores, memoryMb: 1 << 20 })).toBe(cores);
+    });
+
+    it.each([
+        ["Raspberry Pi 3", 4, 1024, 8], // memory-bound: 512 MiB / 60 MiB = 8 = 2 × 4 cores
+        ["Raspberry Pi 3 (MemTotal as reported)", 4, 906, 7], // memory-bound: 453 / 60 = 7 < 8
+        ["Raspberry Pi 5", 4, 8192, 8],
+        ["16-core 64 GiB VM", 16, 65536, 32],
+        ["1-core 512 MiB VM", 1, 512, 2],
+        ["4-core board with 427 MiB left by the GPU", 4, 427, 3],
+    ])("GIVEN a %s (%i cores, %i MiB) WHEN sizing Gunicorn's workers (two per core) THEN it is %i", (_host, cores, memoryMb, expected) => {
+        expect(defaultWorkerCount({ cores, memoryMb }, GUNICORN_WORKERS_PER_CORE)).toBe(expected);
+    });
+
+    it("GIVEN Gunicorn's workers per core WHEN read THEN it is 2", () => {
+        expect(GUNICORN_WORKERS_PER_CORE).toBe(2);
     });
 
     it("GIVEN the default threads per worker WHEN read THEN it is 4", () => {

@@ -9,7 +9,7 @@ describe("resolveGunicorn", () => {
         ["chdir", "/srv/app/current"],
         ["procName", "app"],
         ["bind", { kind: "tcp", host: "127.0.0.1", port: 8000 }],
-        ["workers", 2],
+        ["workers", 4],
         ["workerClass", "gthread"],
         ["threads", 4],
         ["timeout", 30],
