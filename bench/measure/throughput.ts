@@ -37,6 +37,8 @@ export interface WhatIf {
    * through supervisord's pipe as they would when deployed), instead of by hand like the grid.
    */
   underSupervisor?: boolean;
+  /** sed expressions for the nginx site while this runs (it is restored and nginx reloaded after). */
+  site?: string[];
 }
 
 /** The defaults flaskstack shipped before processes followed cores: 2 × cores + 1 workers. */
@@ -56,16 +58,28 @@ export function uwsgiWhatIfs(deployed: Combo, cores: number): WhatIf[] {
 }
 
 /**
- * Gunicorn, under supervisor: the deployed config with an access log file (`accessLog: <path>`),
- * and the previous defaults (2 × cores + 1 sync workers, access log on).
+ * Gunicorn, under supervisor: the deployed config with an access log file (`accessLog: <path>`); on a
+ * unix socket instead of TCP (nginx's upstream changed to match; socket mode 777 inside the run dir,
+ * whose mode 750 and group www-data already keep everyone but the app and nginx out — Gunicorn gives
+ * its socket its own group, which nginx is not in); and the previous defaults (2 × cores + 1 sync
+ * workers, access log on).
  */
 export function gunicornWhatIfs(deployed: Combo, cores: number): WhatIf[] {
   const logging = ['s|^accesslog = .*|accesslog = "/var/log/sample/gunicorn.access.log"|'];
   return [
     { label: "what-if: access log on (`accessLog: <path>`)", combo: deployed, sed: logging, underSupervisor: true },
+    {
+      label: "what-if: a unix socket instead of TCP",
+      combo: deployed,
+      sed: ['s|^bind = .*|bind = ["unix:/run/sample/bench.sock"]\numask = 0|', "/^reuse_port = /d"],
+      site: ["s|server 127.0.0.1:8000|server unix:/run/sample/bench.sock|"],
+      underSupervisor: true,
+    },
     { label: "what-if: the previous defaults (2 × cores + 1 sync workers, access log on)", combo: { processes: previousWorkers(cores), threads: 1 }, sed: logging, underSupervisor: true },
   ];
 }
+
+const SITE = "/etc/nginx/sites-available/sample";
 
 export interface Measured {
   label: string;
@@ -76,8 +90,6 @@ export interface Measured {
 export interface ServerResult {
   server: Server;
   defaults: Measured;
-  /** Gunicorn only: the deployed server fetched directly on 127.0.0.1:8000, without nginx (profiling). */
-  direct?: Measured;
   /** Settings outside the grid that quantify a possible fix. */
   whatIfs: Measured[];
   grid: Measured[];
@@ -132,11 +144,6 @@ export async function measureServer(
   const cores = Number((await hostExec(h, "nproc")).trim());
   log(`throughput ${server}: deployed defaults (${comboLabel(server, deployed)})`);
   const defaults: Measured = { label: "deployed defaults", settings: comboLabel(server, deployed), samples: await measure(h, url, runs, load) };
-  let direct: Measured | undefined;
-  if (server === "gunicorn") {
-    log(`throughput ${server}: deployed defaults, direct on 127.0.0.1:8000 (no nginx)`);
-    direct = { label: "deployed defaults, direct (no nginx)", settings: comboLabel(server, deployed), samples: await measure(h, "http://127.0.0.1:8000/", runs, load) };
-  }
 
   const program = await supervisedProgram(h);
   await hostExec(h, "supervisorctl stop sample >/dev/null");
@@ -166,6 +173,9 @@ export async function measureServer(
     const changed = `/tmp/bench-${server}.conf`;
     // The changed text goes INTO the deployed file, so its owner and mode stay as deployed.
     await hostExec(h, `cp -p ${conf} ${saved} && ${tunedConfigScript(server, w.combo, changed, w.sed)} && cat ${changed} > ${conf}`);
+    if (w.site) {
+      await hostExec(h, `cp -p ${SITE} ${SITE}.bench-saved && sed -i ${w.site.map((e) => `-e ${shq(e)}`).join(" ")} ${SITE} && nginx -t -q && systemctl reload nginx`);
+    }
     log(`throughput ${server}: ${w.label} ${comboLabel(server, w.combo)}, under supervisor`);
     try {
       await hostExec(h, "supervisorctl start sample >/dev/null");
@@ -173,6 +183,7 @@ export async function measureServer(
       return { label: w.label, settings: comboLabel(server, w.combo), samples: await measure(h, url, runs, load) };
     } finally {
       await hostExec(h, `supervisorctl stop sample >/dev/null; cat ${saved} > ${conf} && rm -f ${saved} ${changed}`);
+      if (w.site) await hostExec(h, `cat ${SITE}.bench-saved > ${SITE} && rm -f ${SITE}.bench-saved && nginx -t -q && systemctl reload nginx`);
     }
   };
   try {
@@ -182,7 +193,7 @@ export async function measureServer(
     await hostExec(h, "supervisorctl start sample >/dev/null || true");
   }
   const best = results.reduce((a, b) => (median(b.samples.map((s) => s.rps)) > median(a.samples.map((s) => s.rps)) ? b : a));
-  return { server, defaults, direct, whatIfs: extra, grid: results, best };
+  return { server, defaults, whatIfs: extra, grid: results, best };
 }
 
 /** The Flask development server (threaded, its default) on 127.0.0.1:5000, straight from the venv. */
@@ -267,7 +278,7 @@ export function gridSection(results: ServerResult[], dev: Measured, heading = "E
     heading,
     body: mdTable(
       ["server", "what", "settings", "req/s", "p50 (ms)", "p99 (ms)", "errors"],
-      [...results.flatMap((r) => [line(r.server, r.defaults), ...(r.direct ? [line(r.server, r.direct)] : []), ...r.grid.map((g) => line(r.server, g)), ...r.whatIfs.map((g) => line(r.server, g))]), line("flask", dev)],
+      [...results.flatMap((r) => [line(r.server, r.defaults), ...r.grid.map((g) => line(r.server, g)), ...r.whatIfs.map((g) => line(r.server, g))]), line("flask", dev)],
     ),
   };
 }
@@ -275,7 +286,7 @@ export function gridSection(results: ServerResult[], dev: Measured, heading = "E
 /** Where the CPU went during the last run of each setting: cores per process inside the host. */
 export function cpuSection(results: ServerResult[], dev: Measured, heading = "Profile: CPU per process during the last run of each setting (cores)"): { heading: string; body: string } {
   const all: [string, Measured][] = [
-    ...results.flatMap((r) => [[r.server, r.defaults] as [string, Measured], ...(r.direct ? [[r.server, r.direct] as [string, Measured]] : []), ...r.grid.map((g) => [r.server, g] as [string, Measured]), ...r.whatIfs.map((g) => [r.server, g] as [string, Measured])]),
+    ...results.flatMap((r) => [[r.server, r.defaults] as [string, Measured], ...r.grid.map((g) => [r.server, g] as [string, Measured]), ...r.whatIfs.map((g) => [r.server, g] as [string, Measured])]),
     ["flask", dev],
   ];
   const names = new Set<string>();
@@ -356,7 +367,7 @@ export async function throughput(runs: number): Promise<Result> {
       notes: [
         "Two fresh `vm` hosts: the root stack with `server = uwsgi` (uWSGI from apt, unix socket, `uwsgi_pass`) on one and `server = gunicorn` (127.0.0.1:8000, `proxy_pass`) on the other, defaults everywhere; they are measured one after the other, never at the same time.",
         `Hand-tuned: the deployed supervisor command line started by hand as a transient systemd unit with a copy of the deployed config file in which only processes/threads (uWSGI) or workers/threads/worker_class (Gunicorn) differ, behind the same nginx site, logging to a file as supervisor does. Grid: ${GRID.map((c) => `${c.processes}×${c.threads}`).join(", ")} (processes × threads); the best is the highest median req/s.`,
-        "What-if rows: the deployed program run by supervisor, as deployed, with its config file changed in place: uWSGI's request logging back on (`logRequests: true`; each line then goes through supervisord's pipe to the log file) and Gunicorn's access log on (`accessLog`); and the previous defaults, 2 × cores + 1 processes (uWSGI: 2 threads, request logging on; Gunicorn: sync workers, access log on). They show what each default costs or saves, and are never counted as the best hand-tuned setting.",
+        "What-if rows: the deployed program run by supervisor, as deployed, with its config file changed in place: uWSGI's request logging back on (`logRequests: true`; each line then goes through supervisord's pipe to the log file) and Gunicorn's access log on (`accessLog`); Gunicorn on a unix socket in /run/sample (mode 777 inside the 750 run dir) with nginx's upstream changed to match; and the previous defaults, 2 × cores + 1 processes (uWSGI: 2 threads, request logging on; Gunicorn: sync workers, access log on). They show what each default costs or saves, and are never counted as the best hand-tuned setting.",
         "Development server: `flask --app 'sample:create_app()' run` from the deployed venv and release (threaded, Werkzeug's default), fetched directly on 127.0.0.1:5000 — without the stack there is no nginx in front.",
         loadNote(load, runs),
       ],

@@ -17,7 +17,13 @@ const STEP = 10 * 60_000;
 const SECRET = "tok-7f3a9c' $(touch /tmp/pwned) `id`";
 
 interface ServerCase {
+  /** Names the case in the test output and its hosts and stack. */
+  label: string;
   server: "uwsgi" | "gunicorn" | "waitress";
+  /** More stack config for this case. */
+  config?: Record<string, string>;
+  /** The upstream address in nginx's site, and for a unix socket its owner, group and mode. */
+  upstream: { address: string; socket?: string };
   /** Config key and values for the "one setting changes" step. */
   change: { key: "processes" | "threads"; from: number; to: number };
   /** The rendered line that the preview must show changing. */
@@ -36,21 +42,27 @@ async function workerCount(h: TestHost): Promise<number> {
 
 const CASES: ServerCase[] = [
   {
+    label: "uwsgi (unix socket, uwsgi_pass)",
     server: "uwsgi",
+    upstream: { address: "unix:/run/sample/sample.sock", socket: "sample www-data 660" },
     change: { key: "processes", from: 4, to: 8 },
     diffLines: (n) => `processes = ${n}`,
     changed: ["uwsgi-config", "uwsgi-reload"],
     measure: workerCount,
   },
   {
+    label: "gunicorn (TCP, proxy_pass)",
     server: "gunicorn",
+    upstream: { address: "127.0.0.1:8000" },
     change: { key: "processes", from: 4, to: 8 },
     diffLines: (n) => `workers = ${n}`,
     changed: ["gunicorn-config", "gunicorn-reload"],
     measure: workerCount,
   },
   {
+    label: "waitress (TCP, proxy_pass)",
     server: "waitress",
+    upstream: { address: "127.0.0.1:8080" },
     change: { key: "threads", from: 4, to: 8 },
     diffLines: (n) => `'--threads=${n}'`,
     changed: ["waitress-program-conf", "waitress-program-update"],
@@ -76,7 +88,7 @@ function resourcesWith(events: { resOutputsEvent?: { metadata: { op: string; urn
     .sort();
 }
 
-describe.each(CASES)("the stack with $server", (c) => {
+describe.each(CASES)("the stack with $label", (c) => {
   let host: TestHost;
   let stack: Stack;
   let appDir: string;
@@ -92,6 +104,7 @@ describe.each(CASES)("the stack with $server", (c) => {
     stack = await projectStack(stackName, {
       ...hostConfig(host),
       server: { value: c.server },
+      ...Object.fromEntries(Object.entries(c.config ?? {}).map(([k, v]) => [k, { value: v }])),
       appDir: { value: appDir },
       [c.change.key]: { value: String(c.change.from) },
       environment: { value: JSON.stringify({ GREETING: "Hello from the test", API_TOKEN: SECRET }), secret: true },
@@ -113,6 +126,16 @@ describe.each(CASES)("the stack with $server", (c) => {
     expect(css.body).toBe(fs.readFileSync(path.join(SAMPLE_APP, "sample", "static", "style.css"), "utf8"));
     // nginx's own ETag ("<mtime hex>-<size hex>"), not Flask's: the app never saw this request.
     expect(css.headers.etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+  }, STEP);
+
+  it("wires nginx to where the server listens; a socket is for nginx and the app only", async () => {
+    const site = await sshExec(host, "sudo -n sed -n '/^upstream /,/^}/p' /etc/nginx/sites-enabled/sample");
+    expect(site.stdout).toMatch(new RegExp(`^\\s*server ${c.upstream.address.replace(/[.]/g, "\\.")}[ ;]`, "m"));
+    if (c.upstream.socket) {
+      const socketPath = c.upstream.address.replace(/^unix:/, "");
+      const st = await sshExec(host, `sudo -n stat -c '%U %G %a %F' ${socketPath}`);
+      expect(st.stdout.trim()).toBe(`${c.upstream.socket} socket`);
+    }
   }, STEP);
 
   it("logs each request once, in nginx's access log, and not again in the server's logs", async () => {
