@@ -18,6 +18,7 @@ import {
 const config = new pulumi.Config();
 const server = config.get("server", { allowedValues: ["uwsgi", "gunicorn", "waitress"] }) ?? "uwsgi";
 const uwsgiSource = config.get("uwsgiSource", { allowedValues: ["apt", "pip"] }) ?? "apt";
+const gunicornBind = config.get("gunicornBind", { allowedValues: ["unix", "tcp"] }) ?? "unix";
 const appName = config.get("appName") ?? "sample";
 const source = path.resolve(config.get("appDir") ?? path.join(__dirname, "examples", "app"));
 const processes = config.getNumber("processes", { min: 1, max: 1024 });
@@ -55,7 +56,7 @@ switch (server) {
     service = new UwsgiService("uwsgi", { app, source: uwsgiSource as "apt" | "pip", processes, threads });
     break;
   case "gunicorn":
-    service = new GunicornService("gunicorn", { app, workers: processes, threads });
+    service = new GunicornService("gunicorn", { app, bind: { kind: gunicornBind as "unix" | "tcp" }, workers: processes, threads });
     break;
   default:
     service = new WaitressService("waitress", { app, threads });

@@ -1,6 +1,6 @@
 /**
  * 4. Served throughput: the deployed stack under load, measured inside the host (wrk → 127.0.0.1),
- * for nginx → uWSGI (unix socket) and nginx → Gunicorn (TCP), against
+ * for nginx → uWSGI (unix socket) and nginx → Gunicorn (unix socket), against
  *   (a) the best of a small grid of hand-tuned server settings, run by hand (a transient systemd
  *       unit instead of supervisor) BEHIND THE SAME NGINX SITE: the same command line, app, socket,
  *       logging and nginx config as deployed, only the config file's worker/thread settings differ —
@@ -58,24 +58,25 @@ export function uwsgiWhatIfs(deployed: Combo, cores: number): WhatIf[] {
 }
 
 /**
- * Gunicorn, under supervisor: the deployed config with an access log file (`accessLog: <path>`); on a
- * unix socket instead of TCP (nginx's upstream changed to match; socket mode 777 inside the run dir,
- * whose mode 750 and group www-data already keep everyone but the app and nginx out — Gunicorn gives
- * its socket its own group, which nginx is not in); and the previous defaults (2 × cores + 1 sync
- * workers, access log on).
+ * Gunicorn, under supervisor: the deployed config with an access log file (`accessLog: <path>`); on TCP
+ * 127.0.0.1:8000 instead of the unix socket (`bind: { kind: "tcp" }`, nginx's upstream changed to match);
+ * and the previous defaults (2 × cores + 1 sync workers, access log on, TCP).
  */
 export function gunicornWhatIfs(deployed: Combo, cores: number): WhatIf[] {
   const logging = ['s|^accesslog = .*|accesslog = "/var/log/sample/gunicorn.access.log"|'];
+  // sed's `\n` in a replacement is a newline: the TCP bind gains its reuse_port line and loses the umask.
+  const tcp = ['s|^bind = .*|bind = ["127.0.0.1:8000"]\\nreuse_port = True|', "/^umask = /d"];
+  const tcpSite = ["s|server unix:/run/sample/gunicorn.sock|server 127.0.0.1:8000|"];
   return [
     { label: "what-if: access log on (`accessLog: <path>`)", combo: deployed, sed: logging, underSupervisor: true },
+    { label: 'what-if: TCP instead of the unix socket (`bind: { kind: "tcp" }`)', combo: deployed, sed: tcp, site: tcpSite, underSupervisor: true },
     {
-      label: "what-if: a unix socket instead of TCP",
-      combo: deployed,
-      sed: ['s|^bind = .*|bind = ["unix:/run/sample/bench.sock"]\numask = 0|', "/^reuse_port = /d"],
-      site: ["s|server 127.0.0.1:8000|server unix:/run/sample/bench.sock|"],
+      label: "what-if: the previous defaults (2 × cores + 1 sync workers, access log on, TCP)",
+      combo: { processes: previousWorkers(cores), threads: 1 },
+      sed: [...logging, ...tcp],
+      site: tcpSite,
       underSupervisor: true,
     },
-    { label: "what-if: the previous defaults (2 × cores + 1 sync workers, access log on)", combo: { processes: previousWorkers(cores), threads: 1 }, sed: logging, underSupervisor: true },
   ];
 }
 
@@ -218,7 +219,7 @@ const p99 = (m: Measured) => median(m.samples.map((s) => s.p99));
 export function throughputRows(results: ServerResult[], dev: Measured, prefix = ""): Row[] {
   const rows: Row[] = [];
   for (const r of results) {
-    const name = r.server === "uwsgi" ? "nginx → uWSGI (unix socket)" : "nginx → Gunicorn (TCP)";
+    const name = r.server === "uwsgi" ? "nginx → uWSGI (unix socket)" : "nginx → Gunicorn (unix socket)";
     const rpsRatio = round(rps(r.defaults) / rps(r.best), 2);
     const p99Ratio = round(p99(r.defaults) / p99(r.best), 2);
     const devRatio = round(rps(r.defaults) / rps(dev), 2);
@@ -365,9 +366,9 @@ export async function throughput(runs: number): Promise<Result> {
       rows: throughputRows(results, dev),
       sections: [gridSection(results, dev), cpuSection(results, dev)],
       notes: [
-        "Two fresh `vm` hosts: the root stack with `server = uwsgi` (uWSGI from apt, unix socket, `uwsgi_pass`) on one and `server = gunicorn` (127.0.0.1:8000, `proxy_pass`) on the other, defaults everywhere; they are measured one after the other, never at the same time.",
+        "Two fresh `vm` hosts: the root stack with `server = uwsgi` (uWSGI from apt, unix socket, `uwsgi_pass`) on one and `server = gunicorn` (unix socket in /run/sample, `proxy_pass`) on the other, defaults everywhere; they are measured one after the other, never at the same time.",
         `Hand-tuned: the deployed supervisor command line started by hand as a transient systemd unit with a copy of the deployed config file in which only processes/threads (uWSGI) or workers/threads/worker_class (Gunicorn) differ, behind the same nginx site, logging to a file as supervisor does. Grid: ${GRID.map((c) => `${c.processes}×${c.threads}`).join(", ")} (processes × threads); the best is the highest median req/s.`,
-        "What-if rows: the deployed program run by supervisor, as deployed, with its config file changed in place: uWSGI's request logging back on (`logRequests: true`; each line then goes through supervisord's pipe to the log file) and Gunicorn's access log on (`accessLog`); Gunicorn on a unix socket in /run/sample (mode 777 inside the 750 run dir) with nginx's upstream changed to match; and the previous defaults, 2 × cores + 1 processes (uWSGI: 2 threads, request logging on; Gunicorn: sync workers, access log on). They show what each default costs or saves, and are never counted as the best hand-tuned setting.",
+        "What-if rows: the deployed program run by supervisor, as deployed, with its config file changed in place: uWSGI's request logging back on (`logRequests: true`; each line then goes through supervisord's pipe to the log file) and Gunicorn's access log on (`accessLog`); Gunicorn on TCP 127.0.0.1:8000 with nginx's upstream changed to match; and the previous defaults, 2 × cores + 1 processes (uWSGI: 2 threads, request logging on; Gunicorn: sync workers, access log on, TCP). They show what each default costs or saves, and are never counted as the best hand-tuned setting.",
         "Development server: `flask --app 'sample:create_app()' run` from the deployed venv and release (threaded, Werkzeug's default), fetched directly on 127.0.0.1:5000 — without the stack there is no nginx in front.",
         loadNote(load, runs),
       ],

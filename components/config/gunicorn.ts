@@ -22,8 +22,10 @@ export type GunicornBindArgs =
           /** @default `<runDir>/gunicorn.sock` */
           readonly path?: string;
           /**
-           * umask applied when Gunicorn creates the socket (owner: app user, group: app group).
-           * @default 0o007: mode 770, so nginx may connect only when its user is in the app's group
+           * umask applied when Gunicorn creates the socket (owner: the app user, group: the app's group).
+           * @default 0 for a socket directly in the run dir: mode 777, and the run dir (mode 750, group www-data)
+           * is what lets only the app and nginx reach it (Gunicorn gives the socket its own group, which nginx is
+           * not in); 0o007 elsewhere: mode 770, so nginx may connect only when its user is in the app's group
            */
           readonly umask?: number;
       };
@@ -37,7 +39,12 @@ export type GunicornWorkerClass = (typeof GUNICORN_WORKER_CLASSES)[number];
 export const GUNICORN_LOG_LEVELS = ["debug", "info", "warning", "error", "critical"] as const;
 
 export interface GunicornArgs {
-    /** @default `{ kind: "tcp" }`: 127.0.0.1:8000 */
+    /**
+     * Where Gunicorn listens; `{ kind: "tcp" }` is 127.0.0.1:8000.
+     * @default `{ kind: "unix" }`: `<runDir>/gunicorn.sock`, reachable by the app and nginx only, where any local
+     * user may connect to a TCP port and set X-Forwarded-* headers Gunicorn trusts from 127.0.0.1; nginx → Gunicorn
+     * also costs less per request over it than over TCP (bench/RESULTS.md)
+     */
     readonly bind?: GunicornBindArgs;
     /**
      * Worker processes.
@@ -148,7 +155,7 @@ export interface GunicornSettings {
  */
 export function resolveGunicorn(args: GunicornArgs, ctx: ResolveContext): GunicornSettings {
     const { app, facts } = ctx;
-    const bindArgs: GunicornBindArgs = args.bind ?? { kind: "tcp" };
+    const bindArgs: GunicornBindArgs = args.bind ?? { kind: "unix" };
     const threads = args.threads ?? (args.workerClass === undefined || args.workerClass === "gthread" ? DEFAULT_WORKER_THREADS : 1);
     throwIfInvalid(
         [
@@ -186,7 +193,7 @@ export function resolveGunicorn(args: GunicornArgs, ctx: ResolveContext): Gunico
     const bind: GunicornBind =
         bindArgs.kind === "tcp"
             ? { kind: "tcp", host: bindArgs.host ?? "127.0.0.1", port: bindArgs.port ?? 8000 }
-            : { kind: "unix", path: bindArgs.path ?? `${app.runDir}/gunicorn.sock`, umask: bindArgs.umask ?? 0o007 };
+            : unixBind(bindArgs.path ?? `${app.runDir}/gunicorn.sock`, bindArgs.umask, app.runDir);
     const accessLog = args.accessLog ?? null;
     const errorLog = args.errorLog ?? `${app.logDir}/gunicorn.error.log`;
     const gracefulTimeout = args.gracefulTimeout ?? 30;
@@ -223,6 +230,11 @@ export function resolveGunicorn(args: GunicornArgs, ctx: ResolveContext): Gunico
         listener: gunicornListener(bind, app.user, app.group),
         requiredDirs: unique([app.runDir, ...(accessLog === null ? [] : [parentDir(accessLog)]), parentDir(errorLog)]),
     };
+}
+
+/** A unix bind: umask 0 directly in the run dir, whose own mode and group keep others out (see `bind.umask`). */
+function unixBind(path: string, umask: number | undefined, runDir: string): GunicornBind {
+    return { kind: "unix", path, umask: umask ?? (parentDir(path) === runDir ? 0 : 0o007) };
 }
 
 function gunicornListener(bind: GunicornBind, user: string, group: string): Listener {

@@ -51,8 +51,20 @@ const CASES: ServerCase[] = [
     measure: workerCount,
   },
   {
+    label: "gunicorn (unix socket, proxy_pass)",
+    server: "gunicorn",
+    // Mode 777 inside a run dir only the app user and group www-data (nginx) may enter.
+    upstream: { address: "unix:/run/sample/gunicorn.sock", socket: "sample sample 777" },
+    change: { key: "processes", from: 4, to: 8 },
+    diffLines: (n) => `workers = ${n}`,
+    changed: ["gunicorn-config", "gunicorn-reload"],
+    measure: workerCount,
+  },
+  {
+    // TCP: a hard-killed master's workers hold the port until they notice (reuse_port lets the new one bind).
     label: "gunicorn (TCP, proxy_pass)",
     server: "gunicorn",
+    config: { gunicornBind: "tcp" },
     upstream: { address: "127.0.0.1:8000" },
     change: { key: "processes", from: 4, to: 8 },
     diffLines: (n) => `workers = ${n}`,
@@ -133,8 +145,8 @@ describe.each(CASES)("the stack with $label", (c) => {
     expect(site.stdout).toMatch(new RegExp(`^\\s*server ${c.upstream.address.replace(/[.]/g, "\\.")}[ ;]`, "m"));
     if (c.upstream.socket) {
       const socketPath = c.upstream.address.replace(/^unix:/, "");
-      const st = await sshExec(host, `sudo -n stat -c '%U %G %a %F' ${socketPath}`);
-      expect(st.stdout.trim()).toBe(`${c.upstream.socket} socket`);
+      const st = await sshExec(host, `sudo -n stat -c '%U %G %a %F' ${socketPath} /run/sample`);
+      expect(st.stdout.trim().split("\n")).toEqual([`${c.upstream.socket} socket`, "sample www-data 750 directory"]);
     }
   }, STEP);
 

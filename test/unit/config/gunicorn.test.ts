@@ -8,7 +8,7 @@ describe("resolveGunicorn", () => {
         ["wsgiApp", "pkg.wsgi:app"],
         ["chdir", "/srv/app/current"],
         ["procName", "app"],
-        ["bind", { kind: "tcp", host: "127.0.0.1", port: 8000 }],
+        ["bind", { kind: "unix", path: "/run/app/gunicorn.sock", umask: 0 }],
         ["workers", 4],
         ["workerClass", "gthread"],
         ["threads", 4],
@@ -33,7 +33,7 @@ describe("resolveGunicorn", () => {
         ["processUser", "app"],
         ["stopSignal", "TERM"],
         ["stopWaitSecs", 35],
-        ["listener", { protocol: "http", address: { kind: "tcp", host: "127.0.0.1", port: 8000 } }],
+        ["listener", { protocol: "http", address: { kind: "unix", path: "/run/app/gunicorn.sock", permissions: { owner: "app", group: "app", mode: 0o777 } } }],
         ["requiredDirs", ["/run/app", "/var/log/app"]],
     ])("GIVEN no args WHEN resolved THEN %s defaults to %j", (key, expected) => {
         expect(defaults[key as keyof typeof defaults]).toEqual(expected);
@@ -63,13 +63,24 @@ describe("resolveGunicorn", () => {
         expect(resolveGunicorn({}, FACTORY_CTX).wsgiApp).toBe("manage:create_app()");
     });
 
-    it("GIVEN a unix bind WHEN resolved THEN the socket is mode 770 for the app user and group", () => {
-        const s = resolveGunicorn({ bind: { kind: "unix" } }, CTX);
-        expect(s.bind).toEqual({ kind: "unix", path: "/run/app/gunicorn.sock", umask: 0o007 });
+    it("GIVEN a unix bind outside the run dir WHEN resolved THEN the socket is mode 770 for the app user and group", () => {
+        const s = resolveGunicorn({ bind: { kind: "unix", path: "/srv/app/gunicorn.sock" } }, CTX);
+        expect(s.bind).toEqual({ kind: "unix", path: "/srv/app/gunicorn.sock", umask: 0o007 });
         expect(s.listener).toEqual({
             protocol: "http",
-            address: { kind: "unix", path: "/run/app/gunicorn.sock", permissions: { owner: "app", group: "app", mode: 0o770 } },
+            address: { kind: "unix", path: "/srv/app/gunicorn.sock", permissions: { owner: "app", group: "app", mode: 0o770 } },
         });
+    });
+
+    it("GIVEN a unix bind in the run dir with an explicit umask WHEN resolved THEN that umask is kept", () => {
+        expect(resolveGunicorn({ bind: { kind: "unix", umask: 0o007 } }, CTX).bind).toEqual({ kind: "unix", path: "/run/app/gunicorn.sock", umask: 0o007 });
+    });
+
+    it("GIVEN a TCP bind WHEN resolved THEN it is 127.0.0.1:8000 with reuse_port", () => {
+        const s = resolveGunicorn({ bind: { kind: "tcp" } }, CTX);
+        expect(s.bind).toEqual({ kind: "tcp", host: "127.0.0.1", port: 8000 });
+        expect(s.listener).toEqual({ protocol: "http", address: { kind: "tcp", host: "127.0.0.1", port: 8000 } });
+        expect(s.reusePort).toBe(true);
     });
 
     it("GIVEN log files elsewhere WHEN resolved THEN their directories must exist too", () => {

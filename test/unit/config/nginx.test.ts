@@ -2,7 +2,7 @@ import { ArgumentError, Listener, NginxSiteArgs, resolveGunicorn, resolveNginxSi
 import { CTX, errorOf, frozen } from "../fixtures";
 
 const UWSGI_UNIX = resolveUwsgi({}, CTX).listener;
-const GUNICORN_TCP = resolveGunicorn({}, CTX).listener;
+const GUNICORN_TCP = resolveGunicorn({ bind: { kind: "tcp" } }, CTX).listener;
 
 describe("resolveNginxSite", () => {
     const defaults = resolveNginxSite({ name: "app", upstreams: [UWSGI_UNIX] });
@@ -89,8 +89,14 @@ describe("resolveNginxSite wiring checks", () => {
         expect(s.protocol).toBe("http");
     });
 
+    it("GIVEN Gunicorn's default unix socket WHEN nginx runs as www-data THEN it is accepted: mode 777 inside the run dir", () => {
+        const socket = resolveGunicorn({}, CTX).listener;
+        expect(socket).toEqual({ protocol: "http", address: { kind: "unix", path: "/run/app/gunicorn.sock", permissions: { owner: "app", group: "app", mode: 0o777 } } });
+        expect(() => resolveNginxSite({ name: "app", upstreams: [socket] })).not.toThrow();
+    });
+
     it("GIVEN a Gunicorn unix socket of mode 770 for group app WHEN nginx runs as www-data THEN it is refused with the fix", () => {
-        const socket = resolveGunicorn({ bind: { kind: "unix" } }, CTX).listener;
+        const socket = resolveGunicorn({ bind: { kind: "unix", umask: 0o007 } }, CTX).listener;
         expect(() => resolveNginxSite({ name: "app", upstreams: [socket] })).toThrow(
             "`upstreams[0]`: nginx (user www-data, groups www-data) cannot connect to unix:/run/app/gunicorn.sock (owner app, group app, mode 770): " +
                 "give the socket group www-data with mode 660, or add www-data to group app and list it in `nginxGroups`",
@@ -98,7 +104,7 @@ describe("resolveNginxSite wiring checks", () => {
     });
 
     it("GIVEN the same socket WHEN nginx's user is listed in the app group THEN it is accepted", () => {
-        const socket = resolveGunicorn({ bind: { kind: "unix" } }, CTX).listener;
+        const socket = resolveGunicorn({ bind: { kind: "unix", umask: 0o007 } }, CTX).listener;
         expect(() => resolveNginxSite({ name: "app", upstreams: [socket], nginxGroups: ["www-data", "app"] })).not.toThrow();
     });
 

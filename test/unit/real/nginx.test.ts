@@ -73,8 +73,9 @@ describe("nginx -t accepts rendered sites", () => {
         ["uWSGI unix socket, defaults", () => ({})],
         ["uWSGI tcp socket", () => ({ upstreams: [resolveUwsgi({ socket: { kind: "uwsgi-tcp" } }, CTX).listener] })],
         ["uWSGI http-socket", () => ({ upstreams: [resolveUwsgi({ socket: { kind: "http-socket" } }, CTX).listener] })],
-        ["Gunicorn tcp", () => ({ upstreams: [resolveGunicorn({}, CTX).listener] })],
-        ["Gunicorn unix socket, nginx in the app group", () => ({ upstreams: [resolveGunicorn({ bind: { kind: "unix" } }, CTX).listener], nginxGroups: ["www-data", "app"] })],
+        ["Gunicorn tcp", () => ({ upstreams: [resolveGunicorn({ bind: { kind: "tcp" } }, CTX).listener] })],
+        ["Gunicorn unix socket (the default, in the run dir)", () => ({ upstreams: [resolveGunicorn({}, CTX).listener] })],
+        ["Gunicorn unix socket of mode 770, nginx in the app group", () => ({ upstreams: [resolveGunicorn({ bind: { kind: "unix", umask: 0o007 } }, CTX).listener], nginxGroups: ["www-data", "app"] })],
         ["Waitress tcp, no keep-alive", () => ({ upstreams: [resolveWaitress({}, CTX).listener], keepalive: 0 })],
         [
             "TLS + HSTS + redirect + static + rate limit + access lists + names",
@@ -95,7 +96,7 @@ describe("nginx -t accepts rendered sites", () => {
             "several weighted HTTP upstreams, least_conn",
             () => ({
                 upstreams: [
-                    { listener: resolveGunicorn({}, CTX).listener, weight: 3, maxFails: 0, failTimeout: "30s" },
+                    { listener: resolveGunicorn({ bind: { kind: "tcp" } }, CTX).listener, weight: 3, maxFails: 0, failTimeout: "30s" },
                     { protocol: "http", address: { kind: "tcp", host: "::1", port: 8002 } },
                     { protocol: "http", address: { kind: "tcp", host: "localhost", port: 8003 } },
                 ],

@@ -10,7 +10,8 @@ describe("renderGunicornConf", () => {
                 'wsgi_app = "pkg.wsgi:app"',
                 'chdir = "/srv/app/current"',
                 'proc_name = "app"',
-                'bind = ["127.0.0.1:8000"]',
+                'bind = ["unix:/run/app/gunicorn.sock"]',
+                "umask = 0o000",
                 "workers = 4",
                 'worker_class = "gthread"',
                 "threads = 4",
@@ -18,7 +19,6 @@ describe("renderGunicornConf", () => {
                 "graceful_timeout = 30",
                 "keepalive = 2",
                 "preload_app = False",
-                "reuse_port = True",
                 "max_requests = 0",
                 "max_requests_jitter = 0",
                 "limit_request_line = 4094",
@@ -36,7 +36,8 @@ describe("renderGunicornConf", () => {
     });
 
     it.each<[string, GunicornArgs, string[]]>([
-        ["unix bind", { bind: { kind: "unix" } }, ['bind = ["unix:/run/app/gunicorn.sock"]', "umask = 0o007"]],
+        ["unix bind with a umask", { bind: { kind: "unix", umask: 0o007 } }, ['bind = ["unix:/run/app/gunicorn.sock"]', "umask = 0o007"]],
+        ["TCP bind", { bind: { kind: "tcp" } }, ['bind = ["127.0.0.1:8000"]', "reuse_port = True"]],
         ["IPv6 bind", { bind: { kind: "tcp", host: "::1", port: 9000 } }, ['bind = ["[::1]:9000"]']],
         ["threads", { threads: 4 }, ['worker_class = "gthread"', "threads = 4"]],
         ["one thread", { threads: 1 }, ['worker_class = "sync"', "threads = 1"]],

@@ -3,7 +3,7 @@ import { buildNginxConf, d, block, nginxArg, renderNginxSite } from "../../../co
 import { CTX } from "../fixtures";
 
 const UWSGI = resolveUwsgi({}, CTX).listener;
-const GUNICORN = resolveGunicorn({}, CTX).listener;
+const GUNICORN = resolveGunicorn({ bind: { kind: "tcp" } }, CTX).listener;
 
 function render(args: Partial<NginxSiteArgs>): string {
     return renderNginxSite(resolveNginxSite({ name: "app", upstreams: [UWSGI], ...args }));
