@@ -1,10 +1,9 @@
 /**
  * 4. Served throughput: the deployed stack under load, measured inside the host (wrk → 127.0.0.1),
  * for nginx → uWSGI (unix socket) and nginx → Gunicorn (unix socket), against
- *   (a) the best of a small grid of hand-tuned server settings, run by hand (a transient systemd
- *       unit instead of supervisor) BEHIND THE SAME NGINX SITE: the same command line, app, socket,
- *       logging and nginx config as deployed, only the config file's worker/thread settings differ —
- *       like compared with like;
+ *   (a) the best of a small grid of hand-tuned server settings: the deployed program, run by the same
+ *       supervisor BEHIND THE SAME NGINX SITE, with the deployed config file changed in place so that
+ *       only its worker/thread settings differ — like compared with like;
  *   (b) the Flask development server (`flask run`, threaded) on 127.0.0.1:5000, without nginx: what
  *       serving the app without the stack looks like.
  * All load runs share one wrk setting (DEFAULT_LOAD) and fetch `/` (the app's template page).
@@ -32,11 +31,6 @@ export interface WhatIf {
   combo: Combo;
   /** Extra sed expressions applied to the config copy. */
   sed: string[];
-  /**
-   * Run the deployed program under supervisor with the changed config (so per-request log lines go
-   * through supervisord's pipe as they would when deployed), instead of by hand like the grid.
-   */
-  underSupervisor?: boolean;
   /** sed expressions for the nginx site while this runs (it is restored and nginx reloaded after). */
   site?: string[];
 }
@@ -52,8 +46,8 @@ export const previousWorkers = (cores: number): number => 2 * cores + 1;
 export function uwsgiWhatIfs(deployed: Combo, cores: number): WhatIf[] {
   const logging = ["/^disable-logging = /d"];
   return [
-    { label: "what-if: request logging on (`logRequests: true`)", combo: deployed, sed: logging, underSupervisor: true },
-    { label: "what-if: the previous defaults (2 × cores + 1 processes, 2 threads, request logging on)", combo: { processes: previousWorkers(cores), threads: 2 }, sed: logging, underSupervisor: true },
+    { label: "what-if: request logging on (`logRequests: true`)", combo: deployed, sed: logging },
+    { label: "what-if: the previous defaults (2 × cores + 1 processes, 2 threads, request logging on)", combo: { processes: previousWorkers(cores), threads: 2 }, sed: logging },
   ];
 }
 
@@ -68,14 +62,13 @@ export function gunicornWhatIfs(deployed: Combo, cores: number): WhatIf[] {
   const tcp = ['s|^bind = .*|bind = ["127.0.0.1:8000"]\\nreuse_port = True|', "/^umask = /d"];
   const tcpSite = ["s|server unix:/run/sample/gunicorn.sock|server 127.0.0.1:8000|"];
   return [
-    { label: "what-if: access log on (`accessLog: <path>`)", combo: deployed, sed: logging, underSupervisor: true },
-    { label: 'what-if: TCP instead of the unix socket (`bind: { kind: "tcp" }`)', combo: deployed, sed: tcp, site: tcpSite, underSupervisor: true },
+    { label: "what-if: access log on (`accessLog: <path>`)", combo: deployed, sed: logging },
+    { label: 'what-if: TCP instead of the unix socket (`bind: { kind: "tcp" }`)', combo: deployed, sed: tcp, site: tcpSite },
     {
       label: "what-if: the previous defaults (2 × cores + 1 sync workers, access log on, TCP)",
       combo: { processes: previousWorkers(cores), threads: 1 },
       sed: [...logging, ...tcp],
       site: tcpSite,
-      underSupervisor: true,
     },
   ];
 }
@@ -98,18 +91,6 @@ export interface ServerResult {
 }
 
 const CONFIG = { uwsgi: "/etc/sample/uwsgi.ini", gunicorn: "/etc/sample/gunicorn.conf.py" };
-
-/** The supervisor program as deployed: argv, user and directory (parsed the way supervisor does). */
-async function supervisedProgram(h: TestHost): Promise<{ argv: string[]; user: string; directory: string }> {
-  const py = [
-    "import configparser, json, shlex",
-    "c = configparser.RawConfigParser()",
-    "c.read('/etc/supervisor/conf.d/sample.conf')",
-    "s = c['program:sample']",
-    "print(json.dumps({'argv': shlex.split(s['command'].replace('%%', '%')), 'user': s.get('user', 'root'), 'directory': s['directory']}))",
-  ].join("\n");
-  return JSON.parse(await hostExec(h, `python3 -c ${shq(py)}`));
-}
 
 /** The deployed settings (processes/workers and threads) read back from the config file. */
 async function deployedCombo(h: TestHost, server: Server): Promise<Combo> {
@@ -146,28 +127,9 @@ export async function measureServer(
   log(`throughput ${server}: deployed defaults (${comboLabel(server, deployed)})`);
   const defaults: Measured = { label: "deployed defaults", settings: comboLabel(server, deployed), samples: await measure(h, url, runs, load) };
 
-  const program = await supervisedProgram(h);
   await hostExec(h, "supervisorctl stop sample >/dev/null");
   const results: Measured[] = [];
   const extra: Measured[] = [];
-  const byHand = async (label: string, c: Combo, sed: string[] = []): Promise<Measured> => {
-    const conf = `/etc/sample/bench-${server}.conf${server === "gunicorn" ? ".py" : ""}`;
-    await hostExec(h, `${tunedConfigScript(server, c, conf, sed)} && chown root:sample ${conf} && chmod 0640 ${conf}`);
-    const argv = program.argv.map((a) => (a === CONFIG[server] ? conf : a));
-    if (!argv.includes(conf)) throw new Error(`the supervised command does not name ${CONFIG[server]}: ${program.argv.join(" ")}`);
-    log(`throughput ${server}: ${label} ${comboLabel(server, c)}`);
-    await startUnit(h, "bench-server", argv, {
-      user: program.user === "root" ? undefined : program.user,
-      directory: program.directory,
-      logFile: `/var/log/sample/bench-${server}.log`,
-    });
-    try {
-      await waitHttp(h, url, 120);
-      return { label, settings: comboLabel(server, c), samples: await measure(h, url, runs, load) };
-    } finally {
-      await stopUnit(h, "bench-server");
-    }
-  };
   const supervised = async (w: WhatIf): Promise<Measured> => {
     const conf = CONFIG[server];
     const saved = `${conf}.bench-saved`;
@@ -177,7 +139,7 @@ export async function measureServer(
     if (w.site) {
       await hostExec(h, `cp -p ${SITE} ${SITE}.bench-saved && sed -i ${w.site.map((e) => `-e ${shq(e)}`).join(" ")} ${SITE} && nginx -t -q && systemctl reload nginx`);
     }
-    log(`throughput ${server}: ${w.label} ${comboLabel(server, w.combo)}, under supervisor`);
+    log(`throughput ${server}: ${w.label} ${comboLabel(server, w.combo)}`);
     try {
       await hostExec(h, "supervisorctl start sample >/dev/null");
       await waitHttp(h, url, 120);
@@ -188,8 +150,8 @@ export async function measureServer(
     }
   };
   try {
-    for (const c of grid) results.push(await byHand("hand-tuned", c));
-    for (const w of whatIfs(deployed, cores)) extra.push(w.underSupervisor ? await supervised(w) : await byHand(w.label, w.combo, w.sed));
+    for (const c of grid) results.push(await supervised({ label: "hand-tuned", combo: c, sed: [] }));
+    for (const w of whatIfs(deployed, cores)) extra.push(await supervised(w));
   } finally {
     await hostExec(h, "supervisorctl start sample >/dev/null || true");
   }
@@ -367,8 +329,8 @@ export async function throughput(runs: number): Promise<Result> {
       sections: [gridSection(results, dev), cpuSection(results, dev)],
       notes: [
         "Two fresh `vm` hosts: the root stack with `server = uwsgi` (uWSGI from apt, unix socket, `uwsgi_pass`) on one and `server = gunicorn` (unix socket in /run/sample, `proxy_pass`) on the other, defaults everywhere; they are measured one after the other, never at the same time.",
-        `Hand-tuned: the deployed supervisor command line started by hand as a transient systemd unit with a copy of the deployed config file in which only processes/threads (uWSGI) or workers/threads/worker_class (Gunicorn) differ, behind the same nginx site, logging to a file as supervisor does. Grid: ${GRID.map((c) => `${c.processes}×${c.threads}`).join(", ")} (processes × threads); the best is the highest median req/s.`,
-        "What-if rows: the deployed program run by supervisor, as deployed, with its config file changed in place: uWSGI's request logging back on (`logRequests: true`; each line then goes through supervisord's pipe to the log file) and Gunicorn's access log on (`accessLog`); Gunicorn on TCP 127.0.0.1:8000 with nginx's upstream changed to match; and the previous defaults, 2 × cores + 1 processes (uWSGI: 2 threads, request logging on; Gunicorn: sync workers, access log on, TCP). They show what each default costs or saves, and are never counted as the best hand-tuned setting.",
+        `Hand-tuned: the deployed program, started by the same supervisor behind the same nginx site, with the deployed config file changed in place so that only processes/threads (uWSGI) or workers/threads/worker_class (Gunicorn) differ. Grid: ${GRID.map((c) => `${c.processes}×${c.threads}`).join(", ")} (processes × threads); the best is the highest median req/s. (Run by hand as a transient systemd unit instead, the same Gunicorn settings measured up to 13% faster than under supervisor in one run and no faster in another; running both the same way keeps the comparison like for like.)`,
+        "What-if rows, run the same way: uWSGI's request logging back on (`logRequests: true`; each line then goes through supervisord's pipe to the log file) and Gunicorn's access log on (`accessLog`); Gunicorn on TCP 127.0.0.1:8000 with nginx's upstream changed to match; and the previous defaults, 2 × cores + 1 processes (uWSGI: 2 threads, request logging on; Gunicorn: sync workers, access log on, TCP). They show what each default costs or saves, and are never counted as the best hand-tuned setting.",
         "Development server: `flask --app 'sample:create_app()' run` from the deployed venv and release (threaded, Werkzeug's default), fetched directly on 127.0.0.1:5000 — without the stack there is no nginx in front.",
         loadNote(load, runs),
       ],
