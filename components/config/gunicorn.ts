@@ -72,7 +72,7 @@ export interface GunicornArgs {
     /**
      * Gunicorn's access log file: one line per request.
      * @default unset, no access log: nginx's access log already records every request, and Gunicorn writing
-     * its own line per request costs about a fifth of its throughput (bench/RESULTS.md)
+     * its own line per request costs about a sixth of its throughput (bench/RESULTS.md)
      */
     readonly accessLog?: string;
     /** @default `<logDir>/gunicorn.error.log` */

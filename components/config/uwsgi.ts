@@ -80,7 +80,7 @@ export interface UwsgiArgs {
     /**
      * Log every request (uWSGI's request logging); errors and worker events are logged either way.
      * @default false behind nginx: nginx's access log already records every request, and uWSGI's own line per
-     * request, relayed by supervisor to the log file, costs about a fifth of the throughput (bench/RESULTS.md);
+     * request, relayed by supervisor to the log file, costs about a sixth of the throughput (bench/RESULTS.md);
      * true with `socket.kind` "http" (clients reach uWSGI without nginx)
      */
     readonly logRequests?: boolean;
