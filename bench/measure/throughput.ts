@@ -29,7 +29,7 @@ export const GRID: Combo[] = [2, 4, 8].flatMap((processes) => [1, 4].map((thread
 export interface WhatIf {
   label: string;
   combo: Combo;
-  /** Extra sed expressions applied to the config copy. */
+  /** Extra sed expressions applied to the deployed config file (restored afterwards). */
   sed: string[];
   /** sed expressions for the nginx site while this runs (it is restored and nginx reloaded after). */
   site?: string[];
@@ -112,7 +112,7 @@ function tunedConfigScript(server: Server, c: Combo, out: string, extra: string[
 export const comboLabel = (server: Server, c: Combo): string =>
   server === "uwsgi" ? `processes=${c.processes} threads=${c.threads}` : `workers=${c.processes} threads=${c.threads} (${c.threads > 1 ? "gthread" : "sync"})`;
 
-/** Deployed defaults behind nginx, then every grid setting by hand behind the same nginx. */
+/** Deployed defaults behind nginx, then every grid setting and what-if under the same supervisor, behind the same nginx. */
 export async function measureServer(
   h: TestHost,
   server: Server,

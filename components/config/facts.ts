@@ -38,7 +38,7 @@ export const WORKER_MEMORY_SHARE = 0.5;
  *     memoryBound = floor(memoryMb × 0.5 / 60)                    (WORKER_MEMORY_SHARE, WORKER_MEMORY_MB)
  *     workers = max(min(cpuBound, memoryBound), memoryBound ≥ 2 ? 2 : 1)
  *
- * Each worker runs `DEFAULT_WORKER_THREADS` threads, so a host serves cores × 4 requests at once. More
+ * Each worker runs `DEFAULT_WORKER_THREADS` threads, so uWSGI serves cores × 4 requests at once. More
  * processes than cores only make them take turns on the CPU (with nginx, which shares the cores): the
  * served-throughput benchmark (bench/RESULTS.md) measured the older 2 × cores + 1 processes on 2 cores at
  * 0.85× the requests/s and 1.3× the p99 latency of cores × 4 threads. Gunicorn gets two per core
