@@ -6,7 +6,6 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
 import {
   AppContext,
   absolutePathRule,
@@ -22,8 +21,8 @@ import {
 import { resourceError } from "./errors";
 import { Host } from "./host";
 import { shellCommand, shellQuote as q } from "./quote";
-import { collectAppFiles, contentHash, renderArchive, UNPACK_PY } from "./release/archive";
-import { asRoot, managedFile } from "./remote";
+import { collectAppFiles, contentHash, renderManifest, writeReleaseArchive } from "./release/archive";
+import { asRoot, managedFile, releaseScript, remoteCommand, uploadFile } from "./remote";
 import { renderTmpfilesD } from "./render";
 
 /** WSGI servers FlaskApp can install into the venv, pinned so every host runs the same version. */
@@ -159,15 +158,18 @@ export class FlaskApp extends pulumi.ComponentResource {
     // 1. User, directories, and the run directory recreated at every boot (/run is a tmpfs).
     const tmpfiles = `/etc/tmpfiles.d/flaskstack-${app.name}.conf`;
     const [runDir] = resolveRuntimeDirs([appRuntimeDir(app)]);
-    const base = new command.remote.Command(
+    const incoming = `${app.baseDir}/incoming`;
+    const base = remoteCommand(
       `${name}-base`,
+      conn,
       {
-        connection: conn.ssh,
         create: asRoot(conn, [
           "set -eu",
           `getent group ${q(app.group)} >/dev/null || groupadd --system ${q(app.group)}`,
           `id -u ${q(app.user)} >/dev/null 2>&1 || useradd --system --gid ${q(app.group)} --home-dir ${q(app.baseDir)} --no-create-home --shell /usr/sbin/nologin ${q(app.user)}`,
           shellCommand(["install", "-d", "-m", "0755", "-o", "root", "-g", "root", app.baseDir, `${app.baseDir}/releases`, `${app.baseDir}/venvs`]),
+          // Release archives arrive here over SFTP, as the login user.
+          shellCommand(["install", "-d", "-m", "0700", "-o", host.user, incoming]),
           shellCommand(["install", "-d", "-m", "0750", "-o", app.user, "-g", app.group, app.logDir]),
           shellCommand(["install", "-d", "-m", "0750", "-o", "root", "-g", app.group, app.configDir]),
           `printf '%s' ${q(renderTmpfilesD([runDir]))} > ${q(tmpfiles)}`,
@@ -183,32 +185,28 @@ export class FlaskApp extends pulumi.ComponentResource {
       { parent: this, dependsOn: [host.packagesReady] },
     );
 
-    // 2. The code, as a release directory named by its content hash.
-    const archive = renderArchive(collectAppFiles(source));
-    this.releaseId = contentHash(archive);
+    // 2. The code: a tar archive copied to the host (its bytes stay out of the state), unpacked into
+    // a release directory named by the manifest's hash. The manifest goes on stdin: a preview lists
+    // the files that changed, and the unpacker checks every file against it.
+    const files = collectAppFiles(source);
+    const manifest = renderManifest(files);
+    this.releaseId = contentHash(manifest);
+    const archive = writeReleaseArchive(source, files, `${app.name}-${this.releaseId}`);
     const releaseDir = `${app.baseDir}/releases/${this.releaseId}`;
-    const release = new command.remote.Command(
+    const uploaded = `${incoming}/${this.releaseId}.tar`;
+    const upload = uploadFile(`${name}-upload`, conn, archive.path, uploaded, { parent: this, dependsOn: [base] });
+    const release = remoteCommand(
       `${name}-release`,
+      conn,
       {
-        connection: conn.ssh,
-        create: asRoot(conn, [
-          "set -eu",
-          `d=${q(releaseDir)}`,
-          `if [ ! -d "$d" ]; then`,
-          `  rm -rf "$d.tmp" && mkdir -p "$d.tmp"`,
-          `  python3 -c ${q(UNPACK_PY)} "$d.tmp"`,
-          // Code is readable by everyone (nginx serves its static files), writable by nobody but root.
-          `  chown -R root:root "$d.tmp" && chmod -R u+rwX,go+rX,go-w "$d.tmp"`,
-          `  mv "$d.tmp" "$d"`,
-          `fi`,
-        ].join("\n")),
+        create: releaseScript({ archive: uploaded, sha256: archive.sha256, releaseDir, uploadUrn: upload.urn }).apply((script) => asRoot(conn, script)),
         // The replaced release goes once `current` points elsewhere.
         delete: asRoot(conn, `[ "$(readlink ${q(`${app.baseDir}/current`)})" = ${q(`releases/${this.releaseId}`)} ] || rm -rf ${q(releaseDir)}`),
-        stdin: archive,
+        stdin: manifest,
         triggers: [this.releaseId],
         logging: "stderr",
       },
-      { parent: this, dependsOn: [base] },
+      { parent: this, dependsOn: [upload] },
     );
 
     // 3. The venv, named by the hash of everything that decides its content.
@@ -228,10 +226,10 @@ export class FlaskApp extends pulumi.ComponentResource {
     const venvInput = `${requirements.trimEnd()}\n${pins.map((p) => `${p}\n`).join("")}`;
     this.venvId = contentHash(venvInput, JSON.stringify(pipArgs), String(systemSitePackages));
     const venvDir = `${app.baseDir}/venvs/${this.venvId}`;
-    const venv = new command.remote.Command(
+    const venv = remoteCommand(
       `${name}-venv`,
+      conn,
       {
-        connection: conn.ssh,
         create: asRoot(conn, [
           "set -eu",
           `v=${q(venvDir)}`,
@@ -281,10 +279,10 @@ export class FlaskApp extends pulumi.ComponentResource {
     );
 
     // 5. Go live: switch `current` and `venv` atomically (rename over the old symlink).
-    const activate = new command.remote.Command(
+    const activate = remoteCommand(
       `${name}-activate`,
+      conn,
       {
-        connection: conn.ssh,
         create: asRoot(conn, [
           "set -eu",
           `cd ${q(app.baseDir)}`,

@@ -4,13 +4,12 @@
  * replaces a working one, and `up` fails with nginx's own message.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
 import { Listener, NginxSiteArgs as SiteSpec, NginxSiteSettings, NginxUpstreamArgs, resolveNginxSite } from "./config";
 import { resourceError } from "./errors";
 import { Host } from "./host";
 import { shellQuote as q } from "./quote";
 import { contentHash } from "./release/archive";
-import { asRoot, managedFile } from "./remote";
+import { asRoot, managedFile, remoteCommand, withTokens } from "./remote";
 import { renderNginxSite } from "./render";
 import { WsgiService } from "./wsgiService";
 
@@ -67,9 +66,10 @@ export class NginxSite extends pulumi.ComponentResource {
     const before: pulumi.Resource[] = [host.packagesReady, ...services.map((svc) => svc.ready)];
     if (removeDefaultSite ?? true) {
       before.push(
-        new command.remote.Command(
+        remoteCommand(
           `${name}-no-default-site`,
-          { connection: conn.ssh, create: asRoot(conn, "rm -f /etc/nginx/sites-enabled/default"), logging: "stderr" },
+          conn,
+          { create: asRoot(conn, "rm -f /etc/nginx/sites-enabled/default"), logging: "stderr" },
           { parent: this, dependsOn: [host.packagesReady] },
         ),
       );
@@ -91,16 +91,12 @@ export class NginxSite extends pulumi.ComponentResource {
       { parent: this, dependsOn: before },
     );
 
-    this.ready = new command.remote.Command(
+    // The token shows in the preview that the site changed and nginx reloads.
+    const reloadCommand = withTokens({ site: contentHash(this.config) }, asRoot(conn, reload));
+    this.ready = remoteCommand(
       `${name}-reload`,
-      {
-        connection: conn.ssh,
-        create: asRoot(conn, reload),
-        update: asRoot(conn, reload),
-        // A readable token: the preview shows the site changed and nginx reloads.
-        environment: { FLASKSTACK_SITE_SHA: contentHash(this.config) },
-        logging: "stderr",
-      },
+      conn,
+      { create: reloadCommand, update: reloadCommand, logging: "stderr" },
       { parent: this, dependsOn: [site] },
     );
     this.registerOutputs({ config: this.config, configPath: this.configPath });

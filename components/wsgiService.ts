@@ -6,9 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { HostFacts, Listener } from "./config";
 import { FlaskApp } from "./flaskApp";
-import { shellCommand } from "./quote";
 import { contentHash } from "./release/archive";
-import { asRoot, managedFile } from "./remote";
+import { applyScript, asRoot, managedFile, remoteCommand, serverRecordPath, ServerStatePaths, startWrapperScript, withTokens } from "./remote";
 import { SupervisorProgram } from "./supervisorProgram";
 
 /** Facts used only to validate arguments while the real ones are unknown (first preview). */
@@ -42,7 +41,7 @@ export interface SupervisedServerSpec {
   readonly reloadScript: string;
   /** Root script applied when only the app version changed. @default `reloadScript` */
   readonly codeReloadScript?: string;
-  /** Root script applied instead when one of these values changed (e.g. the bind address). */
+  /** Values whose change restarts the server (e.g. the bind address): they are part of its command. */
   readonly restartOn?: readonly string[];
   /** Extra supervisor settings. */
   readonly autorestart?: boolean | "unexpected";
@@ -67,12 +66,22 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
       )
     : undefined;
 
+  const paths: ServerStatePaths = {
+    program: spec.program,
+    record: serverRecordPath(ctx.runDir, spec.program),
+    envFile: app.envFile,
+    configFile: spec.configFile?.path,
+    baseDir: ctx.baseDir,
+  };
+  // The restart token is an argument of the program's command: when it changes, supervisor sees a
+  // changed program and restarts it.
+  const restartToken = (spec.restartOn ?? []).join(" ") || "-";
   const program = new SupervisorProgram(
     `${name}-program`,
     {
       host: app.host,
       name: spec.program,
-      command: app.withEnvironment(spec.command),
+      command: ["/bin/sh", "-c", startWrapperScript(paths), "flaskstack-env", restartToken, ...spec.command],
       user: spec.processUser,
       directory: ctx.appDir,
       stopsignal: spec.stopSignal,
@@ -86,43 +95,31 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
     { parent: owner },
   );
 
-  // The action records what it applied in its stdout; on the next change the script compares that
-  // with the previous run's stdout (PULUMI_COMMAND_STDOUT) to choose restart, reload or code reload.
-  // The values travel as environment variables, so the scripts stay constant and the preview shows
-  // just the value that changed.
-  const configHash = spec.configFile ? spec.configFile.content.apply((c) => contentHash(c)) : pulumi.output("none");
-  const ifRunning = (action: string) => `if supervisorctl status ${shellCommand([spec.program])} | grep -q RUNNING; then ${action}; fi`;
-  const record = `printf '%s\\n' "restart-token $FLASKSTACK_RESTART_ON" "config-token $FLASKSTACK_CONFIG_SHA"`;
-  const seen = (line: string) => `printf '%s\\n' "\${PULUMI_COMMAND_STDOUT:-}" | grep -Fxq "${line}"`;
-  const update = [
-    "{",
-    `if ! ${seen("restart-token $FLASKSTACK_RESTART_ON")}; then`,
-    `  ${asRoot(conn, ifRunning(shellCommand(["supervisorctl", "restart", spec.program])))}`,
-    `elif ! ${seen("config-token $FLASKSTACK_CONFIG_SHA")}; then`,
-    `  ${asRoot(conn, ifRunning(spec.reloadScript))}`,
-    `else`,
-    `  ${asRoot(conn, ifRunning(spec.codeReloadScript ?? spec.reloadScript))}`,
-    `fi`,
-    "} >&2",
-    record,
-  ].join("\n");
-  const reload = new command.remote.Command(
-    `${name}-reload`,
+  // Runs when the config, the code or the environment changed: the script compares what the server
+  // started with (recorded on the host) with the files now on disk and restarts, reloads or does
+  // nothing. The tokens make the preview show which one changed; the environment's (secret when any
+  // value is) goes on stdin.
+  const script = withTokens(
     {
-      connection: conn.ssh,
-      // On create the program was just started with the current files: only record them.
-      create: record,
-      update,
-      environment: {
-        FLASKSTACK_APP_VERSION: app.version,
-        FLASKSTACK_CONFIG_SHA: configHash,
-        // The environment is read once at start: a changed environment file needs a restart.
-        FLASKSTACK_RESTART_ON: pulumi.interpolate`${(spec.restartOn ?? []).join(" ")} env=${app.environmentHash}`,
-      },
-      logging: "stderr",
+      config: spec.configFile ? spec.configFile.content.apply((c) => contentHash(c)) : "none",
+      code: app.version,
     },
+    asRoot(
+      conn,
+      applyScript({
+        paths,
+        reloadScript: spec.reloadScript,
+        codeReloadScript: spec.codeReloadScript,
+        startWaitSecs: Math.max(10, program.settings.startsecs * 4 + 10),
+        stderrLog: program.settings.stderrLogfile,
+      }),
+    ),
+  );
+  const reload = remoteCommand(
+    `${name}-reload`,
+    conn,
+    { create: script, update: script, stdin: pulumi.interpolate`environment ${app.environmentHash}\n`, logging: "stdoutAndStderr" },
     { parent: owner, dependsOn: [program.ready] },
   );
   return { program, reload, configFile };
 }
-

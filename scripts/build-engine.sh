@@ -56,10 +56,30 @@ build command-provider pulumi-resource-command .
 
 # The resource plugin goes into the plugin cache under PULUMI_HOME, where the engine looks for the
 # exact version the @pulumi/command SDK asks for (scripts/env.sh turns off ambient PATH plugins).
+# The official plugin (what Pulumi downloads for users) is used whenever a binary of it is here:
+#   FLASKSTACK_COMMAND_PLUGIN=<path>, else ../shared/plugins/command-1.2.1/ beside the checkout.
+# Without one, the stand-in built from engine/command-provider is used. The stand-in always goes into
+# a second plugin home too ($FLASKSTACK_STANDIN_HOME), for the conformance test of the two.
 source "$root/scripts/env.sh"
-plugin_stamp="$(cat bin/.stamp-pulumi-resource-command)"
-if [ "$(cat "$PULUMI_HOME/.flaskstack-command-plugin" 2>/dev/null)" != "$plugin_stamp" ]; then
-  bin/pulumi plugin install resource command 1.2.1 --file bin/pulumi-resource-command --reinstall
-  echo "$plugin_stamp" > "$PULUMI_HOME/.flaskstack-command-plugin"
+install_plugin() { # install_plugin <home> <binary> <label>
+  local home=$1 binary=$2 label=$3 stamp
+  stamp="$label $(sha256sum "$binary" | cut -c1-64)"
+  if [ "$(cat "$home/.flaskstack-command-plugin" 2>/dev/null)" != "$stamp" ]; then
+    PULUMI_HOME="$home" bin/pulumi plugin install resource command 1.2.1 --file "$binary" --reinstall
+    echo "$stamp" > "$home/.flaskstack-command-plugin"
+  fi
+}
+official="${FLASKSTACK_COMMAND_PLUGIN:-$(realpath -m "$root/../shared/plugins/command-1.2.1/pulumi-resource-command")}"
+if [ -n "${FLASKSTACK_COMMAND_PLUGIN:-}" ] && [ ! -x "$official" ]; then
+  echo "engine: FLASKSTACK_COMMAND_PLUGIN=$official is not an executable file" >&2
+  exit 1
 fi
+if [ -x "$official" ]; then
+  install_plugin "$PULUMI_HOME" "$official" official
+  echo "engine: resource plugin command 1.2.1: the official plugin ($official)"
+else
+  install_plugin "$PULUMI_HOME" bin/pulumi-resource-command stand-in
+  echo "engine: resource plugin command 1.2.1: flaskstack's stand-in (no official plugin binary found at $official)"
+fi
+install_plugin "$FLASKSTACK_STANDIN_HOME" bin/pulumi-resource-command stand-in
 echo "engine: pulumi $(bin/pulumi version) ready in engine/bin (plugins in $PULUMI_HOME)"

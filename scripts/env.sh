@@ -10,6 +10,8 @@ if [ "${FLASKSTACK_USE_SYSTEM_PULUMI:-0}" != "1" ]; then
   # The plugin cache (with the resource plugin built from engine/) lives inside the project; the
   # binaries on PATH are used as the engine and language host only, not as resource plugins.
   export PULUMI_HOME="${PULUMI_HOME:-$FLASKSTACK_ROOT/.pulumi-home}"
+  # The same engine with flaskstack's stand-in command plugin (compared with the official one in tests).
+  export FLASKSTACK_STANDIN_HOME="${FLASKSTACK_STANDIN_HOME:-$FLASKSTACK_ROOT/.pulumi-home-standin}"
   export PULUMI_IGNORE_AMBIENT_PLUGINS=true
 fi
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$FLASKSTACK_ROOT/.pulumi-state}"

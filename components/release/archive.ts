@@ -1,13 +1,13 @@
 /**
- * An app directory as one deterministic text stream, and the script that unpacks it on a host.
- *
- * Text files travel verbatim, so `pulumi preview --diff` shows a code change as the changed lines of
- * the changed file; other files travel as base64. Each file is framed by a header line carrying its
- * path, mode and byte length, so the unpacker never has to guess where a file ends.
+ * An app directory as a release: a manifest (one line per file, kept in state and shown in previews),
+ * a deterministic tar archive (copied to the host by the command plugin; only its path and hash are
+ * kept in state), and the program that unpacks it on the host.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import * as tar from "tar";
 
 /** Names never shipped: caches, VCS data, local venvs and editor droppings. */
 export const EXCLUDED_NAMES: readonly string[] = [
@@ -38,24 +38,44 @@ export function collectAppFiles(dir: string, exclude: readonly string[] = EXCLUD
   return files;
 }
 
-function isText(data: Buffer): boolean {
-  if (data.includes(0)) return false;
-  return Buffer.from(data.toString("utf8"), "utf8").equals(data);
-}
+/** Length of the per-file hashes in the manifest: enough to tell files apart, short in state. */
+const FILE_HASH_CHARS = 16;
 
 /**
- * The archive text. Frame: `=== flaskstack-file <text|base64> <mode> <bytes> <path>` then exactly
- * `<bytes>` bytes of payload (UTF-8 text, or base64 of the file) and a newline.
+ * The manifest: one line per file, `<sha256 prefix> <mode> <bytes> <path>`, sorted by path. It goes to
+ * the host with the release command, so a preview lists exactly the files a code change touches, and
+ * the unpacker checks every file of the archive against it.
  */
-export function renderArchive(files: readonly AppFile[]): string {
+export function renderManifest(files: readonly AppFile[]): string {
   return files
     .map((f) => {
       if (/[\n\r]/.test(f.path)) throw new Error(`cannot ship a file whose name contains a line break: ${JSON.stringify(f.path)}`);
-      const text = isText(f.data);
-      const payload = text ? f.data : Buffer.from(f.data.toString("base64"), "utf8");
-      return `=== flaskstack-file ${text ? "text" : "base64"} ${f.mode} ${payload.length} ${f.path}\n${payload.toString("utf8")}\n`;
+      const sha = crypto.createHash("sha256").update(f.data).digest("hex").slice(0, FILE_HASH_CHARS);
+      return `${sha} ${f.mode} ${f.data.length} ${f.path}\n`;
     })
     .join("");
+}
+
+export interface ReleaseArchive {
+  /** Local path of the tar file (named by its content, under the OS temp directory). */
+  readonly path: string;
+  /** SHA-256 of the tar file, checked on the host before unpacking. */
+  readonly sha256: string;
+}
+
+/**
+ * Writes the files as a tar archive with fixed metadata (mtime 0, no owner names), so the same files
+ * make the same bytes. Only the asset's path and hash go into the stack's state, never the bytes.
+ */
+export function writeReleaseArchive(sourceDir: string, files: readonly AppFile[], label: string): ReleaseArchive {
+  const dir = path.join(os.tmpdir(), "flaskstack-releases");
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tmp = path.join(dir, `.${label}-${process.pid}-${crypto.randomBytes(4).toString("hex")}.tar`);
+  tar.create({ file: tmp, cwd: sourceDir, sync: true, portable: true, mtime: new Date(0), follow: true, noDirRecurse: true }, files.map((f) => f.path));
+  const sha256 = crypto.createHash("sha256").update(fs.readFileSync(tmp)).digest("hex");
+  const final = path.join(dir, `${label}-${sha256.slice(0, 16)}.tar`);
+  fs.renameSync(tmp, final);
+  return { path: final, sha256 };
 }
 
 /** Short content hash, used to name release and venv directories. */
@@ -66,29 +86,42 @@ export function contentHash(...parts: readonly string[]): string {
 }
 
 /**
- * Python 3 program that reads an archive on stdin and writes it below the directory given as its
- * first argument. It refuses absolute paths and `..`, so an archive can only write inside that
- * directory.
+ * Python 3 program: `unpack.py <archive.tar> <dest>` with the manifest on stdin. It writes each
+ * regular file of the archive below `dest` and refuses anything else: links, devices, absolute paths,
+ * `..`, a file missing from the manifest or differing from it, a manifest file missing from the
+ * archive, and a truncated archive.
  */
 export const UNPACK_PY = String.raw`
-import base64, os, sys
-dest = sys.argv[1]
-data = sys.stdin.buffer.read()
-pos = 0
-while pos < len(data):
-    end = data.index(b"\n", pos)
-    header = data[pos:end].decode("utf-8").split(" ", 5)
-    if header[:2] != ["===", "flaskstack-file"] or len(header) != 6:
-        sys.exit("bad archive header at byte %d" % pos)
-    _, _, enc, mode, size, rel = header
-    size = int(size)
-    payload = data[end + 1:end + 1 + size]
-    pos = end + 1 + size + 1
-    if rel.startswith("/") or ".." in rel.split("/"):
-        sys.exit("refusing path outside the release: %r" % rel)
-    target = os.path.join(dest, rel)
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    with open(target, "wb") as f:
-        f.write(base64.b64decode(payload) if enc == "base64" else payload)
-    os.chmod(target, int(mode, 8))
+import hashlib, os, sys, tarfile
+archive, dest = sys.argv[1], sys.argv[2]
+want = {}
+for line in sys.stdin.read().splitlines():
+    sha, mode, size, rel = line.split(" ", 3)
+    want[rel] = (sha, int(mode, 8), int(size))
+seen = set()
+try:
+    with tarfile.open(archive, "r:") as tf:
+        for m in tf:
+            rel = m.name
+            if not m.isfile():
+                sys.exit("refusing %r: not a regular file" % rel)
+            if rel.startswith("/") or ".." in rel.split("/"):
+                sys.exit("refusing %r: outside the release" % rel)
+            if rel not in want or rel in seen:
+                sys.exit("refusing %r: not in the manifest" % rel)
+            data = tf.extractfile(m).read()
+            sha, mode, size = want[rel]
+            if len(data) != size or hashlib.sha256(data).hexdigest()[:len(sha)] != sha:
+                sys.exit("refusing %r: differs from the manifest" % rel)
+            target = os.path.join(dest, rel)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as f:
+                f.write(data)
+            os.chmod(target, mode)
+            seen.add(rel)
+except (tarfile.TarError, EOFError, OSError) as e:
+    sys.exit("cannot unpack %s: %s" % (archive, e))
+missing = sorted(set(want) - seen)
+if missing:
+    sys.exit("archive %s lacks %d file(s) of the manifest, e.g. %r" % (archive, len(missing), missing[0]))
 `;

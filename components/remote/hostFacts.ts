@@ -3,7 +3,7 @@
  * `up`s and previews read them from state and open no SSH connection.
  */
 import * as command from "@pulumi/command";
-import { HostConnection, PrimitiveOptions } from "./connection";
+import { HostConnection, PrimitiveOptions, remoteCommand } from "./connection";
 
 /** Prints one `key=value` per line; parsed by `parseHostFacts` in the config layer. */
 export const FACTS_SCRIPT = [
@@ -17,9 +17,5 @@ export const FACTS_SCRIPT = [
 ].join("\n");
 
 export function hostFacts(name: string, conn: HostConnection, opts: PrimitiveOptions): command.remote.Command {
-  return new command.remote.Command(
-    name,
-    { connection: conn.ssh, create: FACTS_SCRIPT, logging: "none" },
-    { parent: opts.parent, dependsOn: opts.dependsOn },
-  );
+  return remoteCommand(name, conn, { create: FACTS_SCRIPT, logging: "none" }, opts);
 }

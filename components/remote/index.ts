@@ -3,3 +3,5 @@ export * from "./hostFacts";
 export * from "./managedFile";
 export * from "./packageSet";
 export * from "./serviceAction";
+export * from "./serverState";
+export * from "./release";

@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { shellQuote as q } from "../quote";
-import { asRoot, HostConnection, PrimitiveOptions } from "./connection";
+import { asRoot, HostConnection, PrimitiveOptions, remoteCommand } from "./connection";
 
 export interface ManagedFileSpec {
   /** Absolute path on the host (already validated). */
@@ -69,10 +69,10 @@ export function managedFile(
   spec: ManagedFileSpec,
   opts: PrimitiveOptions,
 ): command.remote.Command {
-  return new command.remote.Command(
+  return remoteCommand(
     name,
+    conn,
     {
-      connection: conn.ssh,
       create: asRoot(conn, installScript(spec)),
       delete: asRoot(conn, deleteScript(spec)),
       stdin: spec.content,
@@ -81,6 +81,6 @@ export function managedFile(
       // Only the file's own streams matter; stdout of a file write is empty.
       logging: "stderr",
     },
-    { parent: opts.parent, dependsOn: opts.dependsOn, deleteBeforeReplace: true },
+    { ...opts, deleteBeforeReplace: true },
   );
 }

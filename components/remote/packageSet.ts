@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { shellCommand } from "../quote";
-import { asRoot, HostConnection, PrimitiveOptions } from "./connection";
+import { asRoot, HostConnection, PrimitiveOptions, remoteCommand, withTokens } from "./connection";
 
 /** The install script for a sorted, de-duplicated package list. */
 export function aptInstallScript(packages: readonly string[]): string {
@@ -33,15 +33,15 @@ export function packageSet(
     readonly gate?: pulumi.Input<string>;
   },
 ): command.remote.Command {
-  return new command.remote.Command(
+  const script = asRoot(conn, aptInstallScript(packages));
+  return remoteCommand(
     name,
+    conn,
     {
-      connection: conn.ssh,
-      create: asRoot(conn, aptInstallScript(packages)),
-      // Shown in previews as what the packages were checked against.
-      environment: opts.gate === undefined ? undefined : { FLASKSTACK_PREFLIGHT: opts.gate },
+      // The gate appears in previews as what the packages were checked against.
+      create: opts.gate === undefined ? script : withTokens({ "host facts": opts.gate }, script),
       logging: "stderr",
     },
-    { parent: opts.parent, dependsOn: opts.dependsOn },
+    opts,
   );
 }

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { asRoot, HostConnection, PrimitiveOptions } from "./connection";
+import { asRoot, HostConnection, PrimitiveOptions, remoteCommand } from "./connection";
 
 export interface ServiceActionSpec {
   /** Script run as root (already built with the quoting function). */
@@ -22,15 +22,15 @@ export function serviceAction(
   spec: ServiceActionSpec,
   opts: PrimitiveOptions,
 ): command.remote.Command {
-  return new command.remote.Command(
+  return remoteCommand(
     name,
+    conn,
     {
-      connection: conn.ssh,
       create: asRoot(conn, spec.script),
       delete: spec.onDelete === undefined ? undefined : asRoot(conn, spec.onDelete),
       triggers: spec.triggers,
       logging: "stdoutAndStderr",
     },
-    { parent: opts.parent, dependsOn: opts.dependsOn },
+    opts,
   );
 }

@@ -1,0 +1,134 @@
+/**
+ * What a supervised server runs with, as the host itself records it, and the script that brings a
+ * running server up to date with the files on disk.
+ *
+ * The server's start wrapper writes a record as it starts: its pid and a fingerprint of the
+ * environment file, the config file and the release it starts with. After a graceful reload the
+ * apply script rewrites the record. On the next change the apply script compares the record with
+ * the files on disk and chooses the least disruptive action that takes effect:
+ *
+ * | differs from the record                         | action                                          |
+ * |-------------------------------------------------|-------------------------------------------------|
+ * | not running (stopped, FATAL, BACKOFF)           | start it                                        |
+ * | pid (no record, or started by something else)   | restart                                         |
+ * | environment file (read once, at start)          | restart                                         |
+ * | config file                                     | graceful reload                                 |
+ * | release or venv                                 | code reload (chain reload with uWSGI lazy-apps) |
+ * | nothing                                         | nothing                                         |
+ *
+ * Nothing here depends on the previous command's output or on the SSH environment.
+ */
+import { shellQuote as q } from "../quote";
+
+export interface ServerStatePaths {
+  /** Supervisor program name. */
+  readonly program: string;
+  /** Where the record lives: in the app's run directory, which the server's user can write. */
+  readonly record: string;
+  /** The app's environment file. */
+  readonly envFile: string;
+  /** The server's config file; absent for servers configured on the command line. */
+  readonly configFile?: string;
+  /** The app's base directory, holding the `current` and `venv` symlinks. */
+  readonly baseDir: string;
+}
+
+/** `<runDir>/.<program>.applied`. */
+export function serverRecordPath(runDir: string, program: string): string {
+  return `${runDir}/.${program}.applied`;
+}
+
+/**
+ * One line of shell printing the fingerprint: `env <sha256>`, `config <sha256>` (or `config none`),
+ * `code <release> <venv>`. The wrapper and the apply script use this same text, so they agree.
+ */
+export function fingerprintScript(p: ServerStatePaths): string {
+  const sha = (file: string) => `$(sha256sum < ${q(file)} 2>/dev/null | cut -d' ' -f1)`;
+  return [
+    `echo "env ${sha(p.envFile)}"`,
+    `echo "config ${p.configFile === undefined ? "none" : sha(p.configFile)}"`,
+    `echo "code $(readlink ${q(`${p.baseDir}/current`)}) $(readlink ${q(`${p.baseDir}/venv`)})"`,
+  ].join("; ");
+}
+
+/**
+ * The `sh -c` script supervisor runs: record what is about to start, load the environment file,
+ * drop the restart token (`$1`), and `exec` the server so it keeps the pid and gets the signals.
+ * One line, without `%` (supervisor expands `%(…)s` in commands).
+ */
+export function startWrapperScript(p: ServerStatePaths): string {
+  const r = q(p.record);
+  return [
+    // Before the environment is loaded: an app's PATH must not change which sha256sum runs.
+    `{ echo "pid $$"; ${fingerprintScript(p)}; } > ${r}.$$ 2>/dev/null && mv -f ${r}.$$ ${r} 2>/dev/null || rm -f ${r}.$$ 2>/dev/null`,
+    "set -a",
+    `. ${q(p.envFile)}`,
+    "set +a",
+    "shift",
+    'exec "$@"',
+  ].join("; ");
+}
+
+export interface ApplySpec {
+  readonly paths: ServerStatePaths;
+  /** Root script for a changed config (e.g. `echo r > fifo`, a HUP). */
+  readonly reloadScript: string;
+  /** Root script for changed code only. @default `reloadScript` */
+  readonly codeReloadScript?: string;
+  /** Seconds to wait for RUNNING after a start or restart. */
+  readonly startWaitSecs: number;
+  /** The server's stderr log: its last lines go into the error when it does not come up. */
+  readonly stderrLog: string;
+}
+
+/** The root script that brings the running server up to date (see the table at the top). */
+export function applyScript(spec: ApplySpec): string {
+  const { paths } = spec;
+  const prog = q(paths.program);
+  const rec = q(paths.record);
+  return [
+    "set -eu",
+    `prog=${prog}`,
+    `status() { supervisorctl status "$prog" 2>&1 || true; }`,
+    `wait_running() {`,
+    `  i=0`,
+    `  while [ "$i" -lt ${spec.startWaitSecs} ]; do`,
+    `    st=$(status)`,
+    `    case "$st" in *RUNNING*) return 0;; *FATAL*|*BACKOFF*|*EXITED*|*STOPPED*) break;; esac`,
+    `    sleep 1; i=$((i + 1))`,
+    `  done`,
+    `  echo "$st" >&2; tail -n 20 ${q(spec.stderrLog)} >&2 || true`,
+    `  return 1`,
+    `}`,
+    `field() { printf '%s\\n' "$1" | grep "^$2 " || true; }`,
+    `st=$(status)`,
+    `case "$st" in`,
+    `  *RUNNING*) ;;`,
+    `  *) echo "flaskstack: $prog was not running ($st): starting it" >&2`,
+    `     supervisorctl start "$prog" >&2 || true`,
+    `     wait_running`,
+    `     echo "$prog: started"`,
+    `     exit 0;;`,
+    `esac`,
+    `pid=$(supervisorctl pid "$prog")`,
+    `now=$(${fingerprintScript(paths)})`,
+    `was=$(cat ${rec} 2>/dev/null || true)`,
+    `if [ "$(field "$was" pid)" != "pid $pid" ]; then action=restart why="no record of what pid $pid started with"`,
+    `elif [ "$(field "$was" env)" != "$(field "$now" env)" ]; then action=restart why="environment changed"`,
+    `elif [ "$(field "$was" config)" != "$(field "$now" config)" ]; then action=reload why="config changed"`,
+    `elif [ "$(field "$was" code)" != "$(field "$now" code)" ]; then action=code-reload why="code changed"`,
+    `else action=none why="already runs the current files"`,
+    `fi`,
+    `case "$action" in`,
+    `  restart) supervisorctl restart "$prog" >&2 || true; wait_running;;`,
+    `  reload) ${spec.reloadScript};;`,
+    `  code-reload) ${spec.codeReloadScript ?? spec.reloadScript};;`,
+    `esac`,
+    // A graceful reload keeps the pid and the environment: only the files it re-read are new. (A
+    // "reload" that restarts the server gets a new pid, and the wrapper has recorded it already.)
+    `case "$action" in reload|code-reload)`,
+    `  if [ "$(supervisorctl pid "$prog")" = "$pid" ]; then { echo "pid $pid"; echo "$now"; } > ${rec}.tmp && mv -f ${rec}.tmp ${rec}; fi;;`,
+    `esac`,
+    `echo "$prog: $action ($why)"`,
+  ].join("\n");
+}

@@ -1,0 +1,167 @@
+/**
+ * The apply script and the start wrapper, run for real with /bin/sh against a stub `supervisorctl`:
+ * each row changes one thing on "the host" (a temp directory) and checks the action taken.
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { applyScript, ServerStatePaths, startWrapperScript } from "../../../components/remote/serverState";
+
+const STUB = `#!/bin/sh
+echo "$*" >> "$STUB/calls"
+case "$1" in
+  status) cat "$STUB/status"; grep -q RUNNING "$STUB/status";;
+  pid) cat "$STUB/pid";;
+  start|restart)
+    if [ -f "$STUB/fail" ]; then echo "app FATAL Exited too quickly" > "$STUB/status"; exit 7; fi
+    sh -c "$(cat "$STUB/wrapper")" flaskstack-env - sh -c 'echo $$ > "$STUB/pid"'
+    echo "app RUNNING pid $(cat "$STUB/pid"), uptime 0:00:01" > "$STUB/status";;
+esac
+`;
+
+interface Host {
+  dir: string;
+  paths: ServerStatePaths;
+  run(): { status: number; stdout: string; stderr: string; calls: string[] };
+  start(): void;
+}
+
+function makeHost(): Host {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flaskstack-state-"));
+  const bin = path.join(dir, "bin");
+  fs.mkdirSync(bin);
+  fs.writeFileSync(path.join(bin, "supervisorctl"), STUB, { mode: 0o755 });
+  fs.mkdirSync(path.join(dir, "base", "releases", "r1"), { recursive: true });
+  fs.mkdirSync(path.join(dir, "base", "releases", "r2"), { recursive: true });
+  fs.mkdirSync(path.join(dir, "base", "venvs", "v1"), { recursive: true });
+  fs.symlinkSync("releases/r1", path.join(dir, "base", "current"));
+  fs.symlinkSync("venvs/v1", path.join(dir, "base", "venv"));
+  fs.writeFileSync(path.join(dir, "env"), "GREETING='hello'\n");
+  fs.writeFileSync(path.join(dir, "app.ini"), "[uwsgi]\nprocesses = 2\n");
+  fs.writeFileSync(path.join(dir, "log"), "Traceback: ImportError: no module named shop\n");
+  const paths: ServerStatePaths = {
+    program: "app",
+    record: path.join(dir, ".app.applied"),
+    envFile: path.join(dir, "env"),
+    configFile: path.join(dir, "app.ini"),
+    baseDir: path.join(dir, "base"),
+  };
+  fs.writeFileSync(path.join(dir, "wrapper"), startWrapperScript(paths));
+  fs.writeFileSync(path.join(dir, "status"), "app STOPPED Not started\n");
+  const script = applyScript({
+    paths,
+    reloadScript: 'echo reload >> "$STUB/calls"',
+    codeReloadScript: 'echo code-reload >> "$STUB/calls"',
+    startWaitSecs: 2,
+    stderrLog: path.join(dir, "log"),
+  });
+  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, STUB: dir };
+  return {
+    dir,
+    paths,
+    run() {
+      fs.rmSync(path.join(dir, "calls"), { force: true });
+      const r = spawnSync("sh", ["-c", script], { env, encoding: "utf8" });
+      const calls = fs.existsSync(path.join(dir, "calls")) ? fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n") : [];
+      return { status: r.status ?? -1, stdout: r.stdout.trim(), stderr: r.stderr, calls };
+    },
+    start() {
+      execFileSync(path.join(bin, "supervisorctl"), ["start", "app"], { env });
+    },
+  };
+}
+
+const hosts: Host[] = [];
+afterAll(() => hosts.forEach((h) => fs.rmSync(h.dir, { recursive: true, force: true })));
+function runningHost(): Host {
+  const h = makeHost();
+  hosts.push(h);
+  h.start();
+  return h;
+}
+
+describe("start wrapper", () => {
+  it("records the pid it execs as, and the fingerprint of what it starts with", () => {
+    const h = runningHost();
+    const pid = fs.readFileSync(path.join(h.dir, "pid"), "utf8").trim();
+    const record = fs.readFileSync(h.paths.record, "utf8").split("\n");
+    expect(record[0]).toBe(`pid ${pid}`);
+    expect(record[1]).toMatch(/^env [0-9a-f]{64}$/);
+    expect(record[2]).toMatch(/^config [0-9a-f]{64}$/);
+    expect(record[3]).toBe("code releases/r1 venvs/v1");
+  });
+
+  it("loads the environment file into the server's environment and drops the restart token", () => {
+    const h = runningHost();
+    const out = execFileSync("sh", ["-c", startWrapperScript(h.paths), "flaskstack-env", "unix:/run/app.sock", "sh", "-c", 'echo "$GREETING $#"'], { encoding: "utf8" });
+    expect(out.trim()).toBe("hello 0");
+  });
+});
+
+describe("apply script", () => {
+  it("does nothing when the server runs the files on disk", () => {
+    const r = runningHost().run();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("app: none (already runs the current files)");
+    expect(r.calls).toEqual(["status app", "pid app"]);
+  });
+
+  it("reloads gracefully on a changed config, and records it", () => {
+    const h = runningHost();
+    fs.writeFileSync(h.paths.configFile!, "[uwsgi]\nprocesses = 4\n");
+    const first = h.run();
+    expect(first.stdout).toBe("app: reload (config changed)");
+    expect(first.calls).toContain("reload");
+    expect(first.calls).not.toContain("restart app");
+    expect(h.run().stdout).toBe("app: none (already runs the current files)");
+  });
+
+  it("code-reloads when only the release changed", () => {
+    const h = runningHost();
+    fs.rmSync(path.join(h.paths.baseDir, "current"));
+    fs.symlinkSync("releases/r2", path.join(h.paths.baseDir, "current"));
+    const r = h.run();
+    expect(r.stdout).toBe("app: code-reload (code changed)");
+    expect(r.calls).toContain("code-reload");
+  });
+
+  it("restarts on a changed environment (read only at start), and the new process records itself", () => {
+    const h = runningHost();
+    const before = fs.readFileSync(path.join(h.dir, "pid"), "utf8").trim();
+    fs.writeFileSync(h.paths.envFile, "GREETING='changed'\n");
+    const r = h.run();
+    expect(r.stdout).toBe("app: restart (environment changed)");
+    expect(r.calls).toContain("restart app");
+    const after = fs.readFileSync(path.join(h.dir, "pid"), "utf8").trim();
+    expect(after).not.toBe(before);
+    expect(fs.readFileSync(h.paths.record, "utf8")).toContain(`pid ${after}\n`);
+    expect(h.run().stdout).toBe("app: none (already runs the current files)");
+  });
+
+  it("restarts a server whose start it has no record of", () => {
+    const h = runningHost();
+    fs.rmSync(h.paths.record);
+    const r = h.run();
+    expect(r.stdout).toMatch(/^app: restart \(no record of what pid \d+ started with\)$/);
+  });
+
+  it("starts a stopped or FATAL server instead of signalling it", () => {
+    const h = runningHost();
+    fs.writeFileSync(path.join(h.dir, "status"), "app FATAL Exited too quickly (process log may have details)\n");
+    const r = h.run();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("app: started");
+    expect(r.calls).toContain("start app");
+  });
+
+  it("fails with supervisor's status and the server's log when it does not come up", () => {
+    const h = runningHost();
+    fs.writeFileSync(h.paths.envFile, "GREETING='changed'\n");
+    fs.writeFileSync(path.join(h.dir, "fail"), "");
+    const r = h.run();
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("app FATAL Exited too quickly");
+    expect(r.stderr).toContain("ImportError: no module named shop");
+  });
+});
