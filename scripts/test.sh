@@ -10,6 +10,9 @@ source scripts/env.sh
 # Leftovers of an interrupted run (containers labelled as test hosts) are removed first.
 npx ts-node test/hosts/cli.ts gc
 
+printf '\n==> Go tests of the stand-in command plugin\n'
+(cd engine/command-provider && go test -count=1 ./...)
+
 printf '\n==> Tests\n'
 mkdir -p .cache
 status=0

@@ -148,7 +148,7 @@ func (*Command) Create(ctx context.Context, req infer.CreateRequest[CommandInput
 	if cmd := deref(state.Create); cmd != "" {
 		// No previous output exists on create. An error here is returned
 		// as-is, so the engine records nothing for this resource.
-		state.Stdout, state.Stderr, err = state.run(ctx, "create", cmd, nil)
+		state.Stdout, state.Stderr, err = state.run(ctx, cmd, nil)
 		if err != nil {
 			return infer.CreateResponse[CommandOutputs]{}, err
 		}
@@ -171,7 +171,7 @@ func (*Command) Update(ctx context.Context, req infer.UpdateRequest[CommandInput
 		return infer.UpdateResponse[CommandOutputs]{Output: state}, nil
 	}
 	prev := &req.State
-	stdout, stderr, err := state.run(ctx, "update", cmd, prev)
+	stdout, stderr, err := state.run(ctx, cmd, prev)
 	if err != nil {
 		// The engine keeps the old state on a failed update.
 		return infer.UpdateResponse[CommandOutputs]{}, err
@@ -187,7 +187,7 @@ func (*Command) Delete(ctx context.Context, req infer.DeleteRequest[CommandOutpu
 	if cmd == "" {
 		return infer.DeleteResponse{}, nil
 	}
-	_, _, err := req.State.run(ctx, "delete", cmd, &req.State)
+	_, _, err := req.State.run(ctx, cmd, &req.State)
 	return infer.DeleteResponse{}, err
 }
 

@@ -1,242 +1,136 @@
 package main
 
-// Running one command over SSH: environment, stdin, streaming logs, exit codes.
+// Running one command over SSH the way the official plugin (pulumi-command
+// v1.2.1, provider/pkg/provider/remote/commandOutputs.go) does, so that a
+// program behaves the same on this stand-in as on the plugin users get:
+//   - `environment` is offered with SSH "env" requests only. A server that
+//     refuses one (stock sshd accepts only LANG and LC_*) fails the command
+//     before it runs, with the official message.
+//   - the previous stdout/stderr go the same way as PULUMI_COMMAND_STDOUT /
+//     PULUMI_COMMAND_STDERR (update and delete, only when non-empty, unless
+//     addPreviousOutputInEnv is false); a refusal is only a warning.
+//   - stdin is sent when non-empty; no PTY; one exec request per session.
+//   - output lines are logged as ephemeral status messages; the captured
+//     outputs lose exactly one trailing "\n".
+//   - a failed command's error reads `Process exited with status N: running
+//     "<command>":` followed by its combined output.
+//   - cancelling `pulumi up` does not interrupt a command already running.
 
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"regexp"
+	"io"
 	"sort"
 	"strings"
 	"sync"
 
 	p "github.com/pulumi/pulumi-go-provider"
-	"golang.org/x/crypto/ssh"
 )
 
 const (
 	envPrevStdout = "PULUMI_COMMAND_STDOUT"
 	envPrevStderr = "PULUMI_COMMAND_STDERR"
-
-	// sshd runs the command as `$SHELL -c "<command>"`, a single argv string,
-	// which Linux caps at MAX_ARG_STRLEN = 128 KiB. Stay well below it.
-	maxCommandBytes = 120 * 1024
-	// An SSH "env" request is one packet; servers drop connections on
-	// oversized packets, so only modest values go through setenv.
-	maxSetenvBytes = 16 * 1024
-	// How much output to quote in an error message.
-	errorTailBytes = 8 * 1024
 )
+
+// setenvRefused is the official plugin's text for a refused variable, with
+// its line breaks (newline and tab) as they are.
+func setenvRefused(key string) string {
+	return fmt.Sprintf("Unable to set '%s'. This only works if your SSH server is configured to accept\n\t"+
+		"these variables via AcceptEnv. Alternatively, if a Bash-like shell runs the command on the remote host, you could\n\t"+
+		"prefix the command itself with the variables in the form 'VAR=value command'", key)
+}
+
+// session is what run needs of an SSH session (an interface so the tests
+// can drive run against an in-process server as well).
+type session interface {
+	Setenv(name, value string) error
+	Run(cmd string) error
+	Close() error
+}
 
 // run executes cmd for resource state st (its connection, environment, stdin
 // and logging). prev, when non-nil, is the state whose stdout/stderr are
-// exposed as PULUMI_COMMAND_STDOUT/STDERR (update and delete), unless
-// addPreviousOutputInEnv is false.
-func (st *CommandOutputs) run(ctx context.Context, op, cmd string, prev *CommandOutputs) (string, string, error) {
+// offered as PULUMI_COMMAND_STDOUT/STDERR (update and delete).
+func (st *CommandOutputs) run(ctx context.Context, cmd string, prev *CommandOutputs) (string, string, error) {
 	if st.Connection == nil {
-		return "", "", errors.New("connection is required")
+		return "", "", fmt.Errorf("connection is required")
 	}
-	log := p.GetLogger(ctx)
-
-	env := map[string]string{}
-	if prev != nil && (st.AddPreviousOutputInEnv == nil || *st.AddPreviousOutputInEnv) {
-		// Like the official plugin, only non-empty previous outputs are set.
-		if prev.Stdout != "" {
-			env[envPrevStdout] = prev.Stdout
-		}
-		if prev.Stderr != "" {
-			env[envPrevStderr] = prev.Stderr
-		}
-	}
-	for k, v := range st.Environment { // the user's values win
-		env[k] = v
-	}
-
 	client, err := connect(ctx, st.Connection)
 	if err != nil {
 		return "", "", err
 	}
 	defer client.Close()
-
-	session, err := client.NewSession()
+	s, err := client.NewSession()
 	if err != nil {
-		return "", "", fmt.Errorf("opening SSH session on %s: %w", client.target, err)
+		return "", "", err
 	}
-	defer session.Close()
+	defer s.Close()
 
-	// Environment, part 1: the SSH "env" request (what the official plugin
-	// does). sshd applies it only for names its AcceptEnv allows (by default
-	// just LANG/LC_*), and otherwise refuses; refusals are expected and ignored.
-	for _, k := range sortedKeys(env) {
-		if len(k)+len(env[k]) <= maxSetenvBytes {
-			_ = session.Setenv(k, env[k])
-		}
-	}
-	// Environment, part 2: because part 1 usually does nothing, also prefix
-	// the command with `export NAME='value' ...;`. This works with any
-	// POSIX-ish login shell and needs no sshd configuration, and values are
-	// single-quoted, so no expansion or injection can happen. The cost is
-	// that values appear in the remote process's command line (visible in ps
-	// to other users of the host for the lifetime of the shell), which is the
-	// same exposure as the command text itself.
-	full, dropped, skipped := buildCommand(env, cmd)
-	if len(skipped) > 0 {
-		log.Warningf("environment variable name(s) %s are not valid shell names; they were only offered via SSH setenv",
-			strings.Join(skipped, ", "))
-	}
-	if dropped {
-		log.Warningf("previous stdout/stderr are too large for the command line; %s/%s were only offered via SSH setenv (if small enough)",
-			envPrevStdout, envPrevStderr)
-	}
-
-	if st.Stdin != nil && *st.Stdin != "" {
-		session.Stdin = strings.NewReader(*st.Stdin)
-	}
-
-	var stdoutBuf, stderrBuf bytes.Buffer
-	stdoutLog := &lineLogger{emit: log.Info}
-	stderrLog := &lineLogger{emit: log.Info}
-	session.Stdout = &stdoutBuf
-	session.Stderr = &stderrBuf
+	var stdoutBuf, stderrBuf, combined bytes.Buffer
+	lockedCombined := &lockedWriter{w: &combined}
+	var stdoutSink, stderrSink []io.Writer
+	stdoutSink = append(stdoutSink, &stdoutBuf, lockedCombined)
+	stderrSink = append(stderrSink, &stderrBuf, lockedCombined)
+	log := p.GetLogger(ctx)
+	var logs *lineLogger
 	mode := deref(st.Logging)
-	if mode == "" || mode == logStdout || mode == logStdoutAndStderr {
-		session.Stdout = multiWriter(&stdoutBuf, stdoutLog)
-	}
-	if mode == "" || mode == logStderr || mode == logStdoutAndStderr {
-		session.Stderr = multiWriter(&stderrBuf, stderrLog)
-	}
-
-	// On cancellation (Ctrl-C / engine Cancel) ask the remote side to stop
-	// and tear the session down so Run returns.
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case <-ctx.Done():
-			_ = session.Signal(ssh.SIGTERM)
-			_ = session.Close()
-		case <-done:
+	if mode == "" || mode == logStdout || mode == logStdoutAndStderr || mode == logStderr {
+		logs = &lineLogger{emit: func(line string) { log.InfoStatus(line) }}
+		if mode == "" || mode == logStdout || mode == logStdoutAndStderr {
+			stdoutSink = append(stdoutSink, logs)
 		}
-	}()
-
-	runErr := session.Run(full)
-	stdoutLog.Flush()
-	stderrLog.Flush()
-
-	stdout := strings.TrimSuffix(stdoutBuf.String(), "\n")
-	stderr := strings.TrimSuffix(stderrBuf.String(), "\n")
-	if runErr != nil {
-		return stdout, stderr, commandError(ctx, op, client.target, runErr, stdout, stderr)
+		if mode == "" || mode == logStderr || mode == logStdoutAndStderr {
+			stderrSink = append(stderrSink, logs)
+		}
 	}
-	return stdout, stderr, nil
-}
+	s.Stdout = io.MultiWriter(stdoutSink...)
+	s.Stderr = io.MultiWriter(stderrSink...)
+	if st.Stdin != nil && *st.Stdin != "" {
+		s.Stdin = strings.NewReader(*st.Stdin)
+	}
 
-// commandError builds the error for a failed run. It carries the exit status
-// and the tail of stderr (stdout when stderr is empty), but not the command
-// text: that may contain secrets, and engine error messages are not redacted.
-func commandError(ctx context.Context, op, target string, err error, stdout, stderr string) error {
-	var what string
-	var exitErr *ssh.ExitError
-	var missing *ssh.ExitMissingError
-	switch {
-	case ctx.Err() != nil:
-		what = "was cancelled"
-	case errors.As(err, &exitErr):
-		if exitErr.Signal() != "" {
-			what = fmt.Sprintf("was killed by signal %s (exit status %d)", exitErr.Signal(), exitErr.ExitStatus())
+	if err := sendEnvironment(s, st, prev, func(msg string, fatal bool) {
+		if fatal {
+			log.Error(msg)
 		} else {
-			what = fmt.Sprintf("exited with status %d", exitErr.ExitStatus())
+			log.Warning(msg)
 		}
-	case errors.As(err, &missing):
-		what = "ended without an exit status (connection lost?)"
-	default:
-		what = fmt.Sprintf("failed: %v", err)
+	}); err != nil {
+		return "", "", err
 	}
-	msg := fmt.Sprintf("%s command on %s %s", op, target, what)
-	switch {
-	case stderr != "":
-		msg += "\nstderr:\n" + tail(stderr, errorTailBytes)
-	case stdout != "":
-		msg += "\nstdout:\n" + tail(stdout, errorTailBytes)
+
+	runErr := s.Run(cmd)
+	if logs != nil {
+		logs.Flush()
 	}
-	return errors.New(msg)
+	if runErr != nil {
+		return "", "", fmt.Errorf("%w: running %q:\n%s", runErr, cmd, combined.String())
+	}
+	return strings.TrimSuffix(stdoutBuf.String(), "\n"), strings.TrimSuffix(stderrBuf.String(), "\n"), nil
 }
 
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	s = s[len(s)-n:]
-	if i := strings.IndexByte(s, '\n'); i >= 0 && i < len(s)-1 {
-		s = s[i+1:]
-	}
-	return "[...]\n" + s
-}
-
-var shellName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-// buildCommand prefixes cmd with single-quoted exports of env. It returns the
-// final command, whether the previous-output variables had to be left out to
-// respect maxCommandBytes, and the names skipped as invalid shell names.
-//
-// Dropping oversized PULUMI_COMMAND_STDOUT/STDERR loses little: Linux also
-// caps each environment string at 128 KiB, so a variable that large would
-// make every program the shell starts fail with "Argument list too long".
-func buildCommand(env map[string]string, cmd string) (string, bool, []string) {
-	var skipped []string
-	build := func(withPrev bool) string {
-		var b strings.Builder
-		n := 0
-		for _, k := range sortedKeys(env) {
-			if !shellName.MatchString(k) {
-				continue
-			}
-			if !withPrev && (k == envPrevStdout || k == envPrevStderr) {
-				continue
-			}
-			if n == 0 {
-				b.WriteString("export")
-			}
-			b.WriteString(" ")
-			b.WriteString(k)
-			b.WriteString("=")
-			b.WriteString(shellQuote(env[k]))
-			n++
-		}
-		if n == 0 {
-			return cmd
-		}
-		// A newline, not "; ": it ends the export even if cmd starts with
-		// something a shell would otherwise join to it, and keeps multi-line
-		// scripts readable in `ps`/logs.
-		b.WriteString("\n")
-		b.WriteString(cmd)
-		return b.String()
-	}
-	for _, k := range sortedKeys(env) {
-		if !shellName.MatchString(k) {
-			skipped = append(skipped, k)
+// sendEnvironment offers the user's environment, then the previous outputs.
+// A refused user variable is fatal; a refused previous output is a warning.
+func sendEnvironment(s session, st *CommandOutputs, prev *CommandOutputs, report func(msg string, fatal bool)) error {
+	for _, k := range sortedKeys(st.Environment) {
+		if err := s.Setenv(k, st.Environment[k]); err != nil {
+			report(setenvRefused(k), true)
+			return fmt.Errorf("could not set environment variable %q: %w", k, err)
 		}
 	}
-	full := build(true)
-	if len(full) > maxCommandBytes {
-		if _, has := env[envPrevStdout]; has {
-			return build(false), true, skipped
+	if prev == nil || (st.AddPreviousOutputInEnv != nil && !*st.AddPreviousOutputInEnv) {
+		return nil
+	}
+	for _, kv := range [][2]string{{envPrevStdout, prev.Stdout}, {envPrevStderr, prev.Stderr}} {
+		if kv[1] == "" {
+			continue
 		}
-		if _, has := env[envPrevStderr]; has {
-			return build(false), true, skipped
+		if err := s.Setenv(kv[0], kv[1]); err != nil {
+			report(setenvRefused(kv[0]), false)
 		}
 	}
-	return full, false, skipped
-}
-
-// shellQuote wraps s in single quotes. An embedded single quote is written as
-// quote, backslash, quote, quote: close the quoting, add an escaped quote,
-// reopen. Inside single quotes a POSIX shell expands nothing.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return nil
 }
 
 func sortedKeys(m map[string]string) []string {
@@ -248,8 +142,20 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-// lineLogger turns a byte stream into one engine log message per line, so
-// output shows up while the command runs rather than all at the end.
+// lockedWriter serialises the two streams' writes into one buffer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+// lineLogger turns a byte stream into one log message per line, so output
+// shows up while the command runs rather than all at the end.
 type lineLogger struct {
 	mu   sync.Mutex
 	buf  []byte
@@ -290,17 +196,4 @@ func (l *lineLogger) send(line string) {
 		return
 	}
 	l.emit(line)
-}
-
-// multiWriter is io.MultiWriter for our two fixed sinks (both never fail).
-func multiWriter(buf *bytes.Buffer, l *lineLogger) *teeWriter { return &teeWriter{buf, l} }
-
-type teeWriter struct {
-	buf *bytes.Buffer
-	log *lineLogger
-}
-
-func (t *teeWriter) Write(b []byte) (int, error) {
-	t.buf.Write(b)
-	return t.log.Write(b)
 }

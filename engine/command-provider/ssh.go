@@ -25,11 +25,11 @@ const (
 	defaultDialErrorLimit = 10
 	defaultPerDialTimeout = 15 // seconds; 0 means no per-dial limit
 
-	// Back-off between failed dials: 1s, 2s, 4s, 8s, then 10s each. With the
-	// default limit of 10 that is about a minute of waiting, enough for a
-	// freshly booted VM whose sshd or authorized_keys is not ready yet.
-	firstRetryDelay = time.Second
-	maxRetryDelay   = 10 * time.Second
+	// Back-off between failed dials, as the official plugin's: 100 ms, then
+	// 1.5 times longer each time, at most 5 s.
+	firstRetryDelay = 100 * time.Millisecond
+	retryBackoff    = 1.5
+	maxRetryDelay   = 5 * time.Second
 )
 
 // endpoint is Connection/ProxyConnection with defaults applied.
@@ -135,7 +135,7 @@ func connect(ctx context.Context, conn *Connection) (*sshClient, error) {
 			return nil, fmt.Errorf("proxy connection to %s: %w", proxy.label(), err)
 		}
 		closers = append(closers, closeProxyAgent)
-		proxyClient, err := dialWithRetries(ctx, "proxy "+proxy.label(), proxy.dialErrorLimit, func() (*ssh.Client, error) {
+		proxyClient, err := dialWithRetries(ctx, "Dial proxy", proxy.dialErrorLimit, func() (*ssh.Client, error) {
 			return dialOnce(ctx, dialTCP, proxy.addr(), proxy.perDialTimeout, proxyCfg)
 		})
 		if err != nil {
@@ -153,7 +153,7 @@ func connect(ctx context.Context, conn *Connection) (*sshClient, error) {
 		}
 	}
 
-	client, err := dialWithRetries(ctx, target.label(), target.dialErrorLimit, func() (*ssh.Client, error) {
+	client, err := dialWithRetries(ctx, "Dial", target.dialErrorLimit, func() (*ssh.Client, error) {
 		return dialOnce(ctx, dialTCP, target.addr(), target.perDialTimeout, targetCfg)
 	})
 	if err != nil {
@@ -163,84 +163,55 @@ func connect(ctx context.Context, conn *Connection) (*sshClient, error) {
 	return &sshClient{Client: client, target: target.label(), closers: closers}, nil
 }
 
-// dialOnce makes one attempt: TCP connect plus SSH handshake, both bounded by
-// timeout (the handshake is bounded by closing the conn, which works for
-// proxied channels too, where deadlines are unsupported).
+// dialOnce makes one attempt: TCP connect bounded by timeout, then the SSH
+// handshake without a bound, as the official plugin (x/crypto's
+// ClientConfig.Timeout covers only the connect).
 func dialOnce(ctx context.Context,
 	dialTCP func(context.Context, string, time.Duration) (net.Conn, error),
 	addr string, timeout time.Duration, cfg *ssh.ClientConfig,
 ) (*ssh.Client, error) {
-	start := time.Now()
 	nc, err := dialTCP(ctx, addr, timeout)
 	if err != nil {
 		return nil, err
 	}
-	type result struct {
-		c     ssh.Conn
-		chans <-chan ssh.NewChannel
-		reqs  <-chan *ssh.Request
-		err   error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		c, chans, reqs, err := ssh.NewClientConn(nc, addr, cfg)
-		ch <- result{c, chans, reqs, err}
-	}()
-	var timer <-chan time.Time
-	if timeout > 0 {
-		remaining := timeout - time.Since(start)
-		if remaining < time.Second {
-			remaining = time.Second
-		}
-		t := time.NewTimer(remaining)
-		defer t.Stop()
-		timer = t.C
-	}
-	select {
-	case r := <-ch:
-		if r.err != nil {
-			nc.Close()
-			return nil, r.err
-		}
-		return ssh.NewClient(r.c, r.chans, r.reqs), nil
-	case <-timer:
+	c, chans, reqs, err := ssh.NewClientConn(nc, addr, cfg)
+	if err != nil {
 		nc.Close()
-		<-ch
-		return nil, fmt.Errorf("SSH handshake with %s timed out after %s", addr, timeout)
-	case <-ctx.Done():
-		nc.Close()
-		<-ch
-		return nil, ctx.Err()
+		return nil, err
 	}
+	return ssh.NewClient(c, chans, reqs), nil
 }
 
-// errHostKeyMismatch is not worth retrying: the host will not change its key.
+// errHostKeyMismatch marks a host key that differs from `hostKey`.
 var errHostKeyMismatch = errors.New("host key mismatch")
 
-// dialWithRetries retries fn until it succeeds or `limit` attempts have failed
-// (limit < 0: no limit; 0 is treated as 1). Progress goes to the engine as
-// status messages.
+// dialWithRetries retries fn the way the official plugin does (pulumi sdk's
+// retry.Until): every error is retried, the first wait is 100 ms and each
+// next one 1.5 times longer, up to 5 s; after `limit` failed retries (limit
+// < 0: no limit) it gives up with "after N failed attempts". With the default
+// limit of 10 that is 11 attempts over about 11 s.
 func dialWithRetries(ctx context.Context, what string, limit int, fn func() (*ssh.Client, error)) (*ssh.Client, error) {
 	log := p.GetLogger(ctx)
 	delay := firstRetryDelay
-	for attempt := 1; ; attempt++ {
+	limitText := strconv.Itoa(limit)
+	if limit < 0 {
+		limitText = "inf"
+	}
+	for failed := 0; ; failed++ {
 		c, err := fn()
 		if err == nil {
 			return c, nil
 		}
-		if errors.Is(err, errHostKeyMismatch) || ctx.Err() != nil {
-			return nil, fmt.Errorf("connecting to %s: %w", what, err)
+		if limit >= 0 && failed >= limit {
+			return nil, fmt.Errorf("after %d failed attempts: %w", failed, err)
 		}
-		if limit >= 0 && attempt >= max(limit, 1) {
-			return nil, fmt.Errorf("connecting to %s failed after %d attempt(s): %w", what, attempt, err)
-		}
-		log.InfoStatusf("connecting to %s: attempt %d failed (%v); retrying in %s", what, attempt, err, delay)
+		log.InfoStatusf("%s %d/%s failed: retrying", what, failed+1, limitText)
 		select {
 		case <-time.After(delay):
 		case <-ctx.Done():
-			return nil, fmt.Errorf("connecting to %s: %w", what, ctx.Err())
+			return nil, ctx.Err()
 		}
-		delay = min(delay*2, maxRetryDelay)
+		delay = min(time.Duration(float64(delay)*retryBackoff), maxRetryDelay)
 	}
 }
 

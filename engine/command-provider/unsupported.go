@@ -14,7 +14,7 @@ import (
 
 func unsupported(token string) error {
 	return fmt.Errorf("%s is not supported by this plugin build: flaskstack's pulumi-resource-command "+
-		"(engine/command-provider) implements only command:remote:Command", token)
+		"(engine/command-provider) implements only command:remote:Command and command:remote:CopyToRemote", token)
 }
 
 func unsupportedProvider() p.Provider {
