@@ -6,7 +6,7 @@
 import * as command from "@pulumi/command";
 import { Stack } from "@pulumi/pulumi/automation";
 import { HostKind, TestHost, removeHosts, sshExec, startHosts } from "../hosts/harness";
-import { destroyAndRemove, inlineStack, uniqueStackName } from "./stack";
+import { commandPlugin, destroyAndRemove, inlineStack, officialPluginBinary, sha256, uniqueStackName } from "./stack";
 
 const MARKER = "/tmp/flaskstack-engine-check";
 
@@ -15,6 +15,14 @@ async function acceptedLogins(host: TestHost): Promise<number> {
   const r = await sshExec(host, "sudo journalctl -u ssh --no-pager -o cat | grep -c '^Accepted ' || true");
   return Number(r.stdout.trim());
 }
+
+describe("the command plugin", () => {
+  it("is the official one whenever a binary of it is here (as in CI), else the stand-in", () => {
+    const installed = commandPlugin();
+    expect(installed.kind).toBe(officialPluginBinary() ? "official" : "stand-in");
+    if (installed.kind === "official") expect(installed.sha256).toBe(sha256(officialPluginBinary()!));
+  });
+});
 
 describe.each<[HostKind, string]>([
   ["vm", "x86_64"],
@@ -63,6 +71,11 @@ describe.each<[HostKind, string]>([
     expect(up.summary.resourceChanges).toEqual({ same: 2 });
     // The only login between the two counts is the first count's own.
     expect(after - before).toBe(1);
+  }, 10 * 60_000);
+
+  it("keeps Debian's stock sshd environment policy: only LANG and LC_* are accepted", async () => {
+    const policy = await sshExec(host, "sudo -n sshd -T | grep -i '^acceptenv' | sort");
+    expect(policy.stdout.trim().split("\n")).toEqual(["acceptenv LANG", "acceptenv LC_*"]);
   }, 10 * 60_000);
 
   it("runs the delete command on destroy", async () => {

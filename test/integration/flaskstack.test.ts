@@ -32,6 +32,8 @@ interface ServerCase {
   changed: string[];
   /** Counts that setting on the running host. */
   measure: (h: TestHost) => Promise<number>;
+  /** Whether that change keeps the same master process (a graceful reload, not a restart). */
+  sameMaster: boolean;
 }
 
 /** Worker processes: children of the supervised master. */
@@ -49,6 +51,7 @@ const CASES: ServerCase[] = [
     diffLines: (n) => `processes = ${n}`,
     changed: ["uwsgi-config", "uwsgi-reload"],
     measure: workerCount,
+    sameMaster: true,
   },
   {
     label: "gunicorn (unix socket, proxy_pass)",
@@ -59,6 +62,7 @@ const CASES: ServerCase[] = [
     diffLines: (n) => `workers = ${n}`,
     changed: ["gunicorn-config", "gunicorn-reload"],
     measure: workerCount,
+    sameMaster: true,
   },
   {
     // TCP: a hard-killed master's workers hold the port until they notice (reuse_port lets the new one bind).
@@ -70,6 +74,7 @@ const CASES: ServerCase[] = [
     diffLines: (n) => `workers = ${n}`,
     changed: ["gunicorn-config", "gunicorn-reload"],
     measure: workerCount,
+    sameMaster: true,
   },
   {
     label: "waitress (TCP, proxy_pass)",
@@ -82,6 +87,8 @@ const CASES: ServerCase[] = [
       const r = await sshExec(h, "ps -o args= -p \"$(sudo -n supervisorctl pid sample)\"");
       return Number(/--threads=(\d+)/.exec(r.stdout)?.[1] ?? NaN);
     },
+    // Waitress has no graceful reload: its settings are its command line.
+    sameMaster: false,
   },
 ];
 
@@ -107,6 +114,8 @@ describe.each(CASES)("the stack with $label", (c) => {
   const stackName = uniqueStackName(`stack-${c.server}`);
   let url: string;
   let firstUpOutput = "";
+  /** Everything the engine printed in this case's previews and ups. */
+  const printed: string[] = [];
 
   beforeAll(async () => {
     [host] = await startHosts("vm", 1, { prefix: `stack-${c.server}` });
@@ -129,6 +138,7 @@ describe.each(CASES)("the stack with $label", (c) => {
   it("deploys: nginx answers with the app's page and serves the static file itself", async () => {
     const up = await stack.up();
     firstUpOutput = up.stdout + up.stderr;
+    printed.push(firstUpOutput);
     expect(up.summary.result).toBe("succeeded");
     const page = await getUntil(`${url}/`, (a) => a.status === 200);
     expect(page.headers.server).toMatch(/^nginx/);
@@ -220,25 +230,31 @@ describe.each(CASES)("the stack with $label", (c) => {
 
   it(`previews a ${c.change.key} change as a line diff and applies it by touching only ${c.changed.join(" + ")}`, async () => {
     expect(await c.measure(host)).toBe(c.change.from);
+    const masterBefore = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
     await stack.setConfig(c.change.key, { value: String(c.change.to) });
     const preview = await stack.preview({ diff: true });
+    printed.push(preview.stdout + preview.stderr);
     expect(preview.stdout).toMatch(new RegExp(`^\\s*-\\s+${escape(c.diffLines(c.change.from))}$`, "m"));
     expect(preview.stdout).toMatch(new RegExp(`^\\s*\\+\\s+${escape(c.diffLines(c.change.to))}$`, "m"));
 
     const events: Parameters<typeof resourcesWith>[0] = [];
     const up = await stack.up({ onEvent: (e) => events.push(e) });
+    printed.push(up.stdout + up.stderr);
     expect(up.summary.result).toBe("succeeded");
     expect(resourcesWith(events, ["update", "replace", "create-replacement", "delete-replaced", "create", "delete"]).filter(uniq)).toEqual(c.changed);
     // A graceful reload returns at once and replaces the workers in the background.
     expect(await eventually(() => c.measure(host), c.change.to, 60_000)).toBe(c.change.to);
     expect((await getUntil(`${url}/healthz`, (a) => a.status === 200)).status).toBe(200);
+    const masterAfter = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
+    expect(masterAfter === masterBefore).toBe(c.sameMaster);
   }, STEP);
 
   it("ships new code as a new release, keeps the venv, and reloads", async () => {
     const initPy = path.join(appDir, "sample", "__init__.py");
     fs.writeFileSync(initPy, fs.readFileSync(initPy, "utf8").replace('jsonify(status="ok"', 'jsonify(release="two", status="ok"'));
     const events: Parameters<typeof resourcesWith>[0] = [];
-    await stack.up({ onEvent: (e) => events.push(e) });
+    const up = await stack.up({ onEvent: (e) => events.push(e) });
+    printed.push(up.stdout + up.stderr);
     const touched = resourcesWith(events, ["update", "replace", "create-replacement", "delete-replaced"]);
     expect(touched).toContain("app-release");
     expect(touched).not.toContain("app-venv");
@@ -246,6 +262,18 @@ describe.each(CASES)("the stack with $label", (c) => {
     expect(JSON.parse(health.body).release).toBe("two");
     const releases = await sshExec(host, "ls /srv/sample/releases");
     expect(releases.stdout.trim().split("\n")).toHaveLength(1);
+  }, STEP);
+
+  it("restarts the server on a changed environment (read once, at start) and serves the new value", async () => {
+    const before = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
+    await stack.setConfig("environment", { value: JSON.stringify({ GREETING: "Hello again", API_TOKEN: SECRET }), secret: true });
+    const up = await stack.up();
+    printed.push(up.stdout + up.stderr);
+    expect(up.stdout).toContain("sample: restart (environment changed)");
+    const page = await getUntil(`${url}/`, (a) => a.status === 200 && a.body.includes("Hello again"));
+    expect(page.body).toContain("<h1>Hello again</h1>");
+    expect((await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim()).not.toBe(before);
+    expect(up.stdout + up.stderr).not.toContain(SECRET);
   }, STEP);
 
   it("fails up with nginx's own message on a broken site, and the old site keeps serving", async () => {
@@ -260,8 +288,14 @@ describe.each(CASES)("the stack with $label", (c) => {
 
     await stack.removeAllConfig(["tlsCertificate", "tlsKey"]);
     const fixed = await stack.up();
+    printed.push(fixed.stdout + fixed.stderr);
     expect(fixed.summary.result).toBe("succeeded");
   }, STEP);
+
+  it("never depends on the SSH server's environment policy: no variable was refused", () => {
+    expect(printed.length).toBeGreaterThanOrEqual(5);
+    expect(printed.join("\n")).not.toMatch(/Unable to set|AcceptEnv/);
+  });
 
   it("destroy removes the managed files and processes", async () => {
     const result = await stack.destroy();

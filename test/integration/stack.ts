@@ -2,6 +2,7 @@
  * Runs Pulumi programs through the Automation API with the project's engine and a local file
  * backend, the way the integration tests and scripts need it.
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -10,8 +11,32 @@ import { removeHosts, TestHost } from "../hosts/harness";
 
 const root = path.resolve(__dirname, "..", "..");
 
+/** Which command plugin a stack runs on: the installed one (official when present), or the stand-in. */
+export type PluginChoice = "installed" | "stand-in";
+
+/** The plugin home holding the stand-in (scripts/build-engine.sh installs it there). */
+export function standInHome(): string {
+  return process.env.FLASKSTACK_STANDIN_HOME ?? path.join(root, ".pulumi-home-standin");
+}
+
+/** The official plugin binary the scripts install when present: FLASKSTACK_COMMAND_PLUGIN or ../shared. */
+export function officialPluginBinary(): string | undefined {
+  const p = process.env.FLASKSTACK_COMMAND_PLUGIN ?? path.resolve(root, "..", "shared", "plugins", "command-1.2.1", "pulumi-resource-command");
+  return fs.existsSync(p) ? p : undefined;
+}
+
+/** What scripts/build-engine.sh installed into the default plugin home. */
+export function commandPlugin(home: string = engineEnv().PULUMI_HOME ?? ""): { kind: string; sha256: string } {
+  const [kind, sha] = fs.readFileSync(path.join(home, ".flaskstack-command-plugin"), "utf8").trim().split(" ");
+  return { kind, sha256: sha };
+}
+
+export function sha256(file: string): string {
+  return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+}
+
 /** The environment scripts/env.sh sets up, for processes started from jest. */
-export function engineEnv(): Record<string, string> {
+export function engineEnv(plugin: PluginChoice = "installed"): Record<string, string> {
   const state = path.join(root, ".pulumi-state");
   fs.mkdirSync(state, { recursive: true });
   const useSystem = process.env.FLASKSTACK_USE_SYSTEM_PULUMI === "1";
@@ -23,7 +48,7 @@ export function engineEnv(): Record<string, string> {
     ...(useSystem
       ? {}
       : {
-          PULUMI_HOME: process.env.PULUMI_HOME ?? path.join(root, ".pulumi-home"),
+          PULUMI_HOME: plugin === "stand-in" ? standInHome() : process.env.PULUMI_HOME ?? path.join(root, ".pulumi-home"),
           PATH: `${path.join(root, "engine", "bin")}:${process.env.PATH}`,
           PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
         }),
@@ -39,8 +64,9 @@ export function uniqueStackName(prefix: string): string {
 export async function inlineStack(
   args: InlineProgramArgs,
   config: Record<string, { value: string; secret?: boolean }> = {},
+  plugin: PluginChoice = "installed",
 ): Promise<Stack> {
-  const env = engineEnv();
+  const env = engineEnv(plugin);
   Object.assign(process.env, { PATH: env.PATH ?? process.env.PATH });
   const stack = await LocalWorkspace.createOrSelectStack(args, {
     envVars: env,
@@ -66,8 +92,9 @@ export async function projectStack(
   stackName: string,
   config: Record<string, { value: string; secret?: boolean }>,
   workDir: string = root,
+  plugin: PluginChoice = "installed",
 ): Promise<Stack> {
-  const env = engineEnv();
+  const env = engineEnv(plugin);
   Object.assign(process.env, { PATH: env.PATH ?? process.env.PATH });
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName, workDir },
