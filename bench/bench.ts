@@ -16,8 +16,9 @@ import { fleet } from "./measure/fleet";
 import { noop } from "./measure/noop";
 import { pi } from "./measure/pi";
 import { throughput } from "./measure/throughput";
+import { bigapp } from "./measure/bigapp";
 
-const MEASUREMENTS: Record<string, (runs: number) => Promise<Result>> = { cold, noop, change, throughput, fleet, pi };
+const MEASUREMENTS: Record<string, (runs: number) => Promise<Result>> = { cold, noop, change, throughput, fleet, pi, bigapp };
 const ORDER = Object.keys(MEASUREMENTS);
 
 function usage(message?: string): never {

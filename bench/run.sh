@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The benchmark suite: cold provision, no-op, one change, served throughput, fleet, Raspberry Pi.
-#   bench/run.sh [all|cold|noop|change|throughput|fleet|pi]… [--runs N] [--pi-runs M]
+# The benchmark suite: cold provision, no-op, one change, served throughput, fleet, Raspberry Pi,
+# an app with an 8 MB static file.
+#   bench/run.sh [all|cold|noop|change|throughput|fleet|pi|bigapp]… [--runs N] [--pi-runs M]
 # Default: all, 3 runs each (pi: 1 run when run with the others; `bench/run.sh pi --runs N` alone uses N).
 # Each measurement starts and removes its own test hosts, writes bench/results/<name>.json and
 # regenerates bench/RESULTS.md from every result present. Speed is never asserted by a test: see RESULTS.md.
