@@ -6,6 +6,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import {
   FlaskApp,
+  LocalSandbox,
   GunicornService,
   Host,
   NginxSite,
@@ -29,16 +30,25 @@ if ((tlsCertificate === undefined) !== (tlsKey === undefined)) {
   throw new Error("config `tlsCertificate` and `tlsKey` go together: set both (paths on the host) or neither");
 }
 
-const host = new Host("host", {
-  address: config.require("host"),
-  port: config.getNumber("port") ?? 22,
-  user: config.get("user") ?? "root",
-  privateKey: config.requireSecret("privateKey"),
-  packages: packagesFor({
-    uwsgiFromApt: server === "uwsgi" && uwsgiSource === "apt",
-    uwsgiFromPip: server === "uwsgi" && uwsgiSource === "pip",
-  }),
+const packages = packagesFor({
+  uwsgiFromApt: server === "uwsgi" && uwsgiSource === "apt",
+  uwsgiFromPip: server === "uwsgi" && uwsgiSource === "pip",
 });
+// Without a `host`, the stack makes its own: a local sandbox container (needs Docker and the
+// project's host image, see README "What the demo does").
+const sandbox = config.get("host") === undefined ? new LocalSandbox("sandbox", { image: config.get("sandboxImage"), containerName: `flaskstack-${pulumi.getStack()}` }) : undefined;
+const host = new Host(
+  "host",
+  sandbox
+    ? { address: sandbox.address, port: sandbox.sshPort, user: sandbox.user, privateKey: sandbox.privateKey, packages }
+    : {
+        address: config.require("host"),
+        port: config.getNumber("port") ?? 22,
+        user: config.get("user") ?? "root",
+        privateKey: config.requireSecret("privateKey"),
+        packages,
+      },
+);
 
 const app = new FlaskApp("app", {
   host,
@@ -74,7 +84,14 @@ const site = new NginxSite("site", {
 });
 
 const publicPort = config.getNumber("publicHttpPort") ?? 80;
-export const url = pulumi.interpolate`http://${config.require("host")}${publicPort === 80 ? "" : `:${publicPort}`}/`;
+export const url = sandbox
+  ? pulumi.interpolate`http://127.0.0.1:${sandbox.httpPort}/`
+  : pulumi.interpolate`http://${config.require("host")}${publicPort === 80 ? "" : `:${publicPort}`}/`;
+/** The sandbox's published ports and login, when the stack made its own host. */
+export const sandboxHost = sandbox
+  ? { container: sandbox.containerName, address: sandbox.address, sshPort: sandbox.sshPort, httpPort: sandbox.httpPort, httpsPort: sandbox.httpsPort, user: sandbox.user }
+  : undefined;
+export const sandboxPrivateKey = sandbox?.privateKey;
 export const serverKind = server;
 export const release = app.releaseId;
 export const nginxConfig = site.configPath;

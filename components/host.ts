@@ -12,7 +12,7 @@ export interface HostArgs {
   /** Address the SSH client connects to (name or IP). */
   readonly address: pulumi.Input<string>;
   /** SSH port. @default 22 */
-  readonly port?: number;
+  readonly port?: pulumi.Input<number>;
   /** Login user. @default "root" */
   readonly user?: string;
   /** OpenSSH or PEM private key. Kept secret in state, previews and command lines. */
@@ -53,7 +53,7 @@ export class Host extends pulumi.ComponentResource {
     try {
       throwIfInvalid(
         [
-          portRule("port", args.port),
+          portRule("port", typeof args.port === "number" ? args.port : undefined),
           safeNameRule("user", args.user),
           eachRule("packages", args.packages, (arg, p) =>
             rule(!PACKAGE_NAME.test(p), arg, `\`${arg}\` must be a Debian package name (got ${JSON.stringify(p)})`),

@@ -7,6 +7,8 @@ export * from "./waitressService";
 export * from "./supervisorProgram";
 export * from "./nginxSite";
 export * from "./packages";
+export * from "./localSandbox";
+export * from "./sshKeyPair";
 export type { WsgiService } from "./wsgiService";
 export * as config from "./config";
 export * as render from "./render";

@@ -61,12 +61,12 @@ build command-provider pulumi-resource-command .
 # Without one, the stand-in built from engine/command-provider is used. The stand-in always goes into
 # a second plugin home too ($FLASKSTACK_STANDIN_HOME), for the conformance test of the two.
 source "$root/scripts/env.sh"
-install_plugin() { # install_plugin <home> <binary> <label>
-  local home=$1 binary=$2 label=$3 stamp
+install_plugin() { # install_plugin <home> <binary> <label> [name version]
+  local home=$1 binary=$2 label=$3 name=${4:-command} version=${5:-1.2.1} stamp
   stamp="$label $(sha256sum "$binary" | cut -c1-64)"
-  if [ "$(cat "$home/.flaskstack-command-plugin" 2>/dev/null)" != "$stamp" ]; then
-    PULUMI_HOME="$home" bin/pulumi plugin install resource command 1.2.1 --file "$binary" --reinstall
-    echo "$stamp" > "$home/.flaskstack-command-plugin"
+  if [ "$(cat "$home/.flaskstack-$name-plugin" 2>/dev/null)" != "$stamp" ]; then
+    PULUMI_HOME="$home" bin/pulumi plugin install resource "$name" "$version" --file "$binary" --reinstall
+    echo "$stamp" > "$home/.flaskstack-$name-plugin"
   fi
 }
 official="${FLASKSTACK_COMMAND_PLUGIN:-$(realpath -m "$root/../shared/plugins/command-1.2.1/pulumi-resource-command")}"
@@ -82,4 +82,15 @@ else
   echo "engine: resource plugin command 1.2.1: flaskstack's stand-in (no official plugin binary found at $official)"
 fi
 install_plugin "$FLASKSTACK_STANDIN_HOME" bin/pulumi-resource-command stand-in
+
+# The official docker plugin, for LocalSandbox (the stack's own local host). It cannot be built here;
+# without a binary the demo starts its host with the test harness instead.
+docker_plugin="${FLASKSTACK_DOCKER_PLUGIN:-$(realpath -m "$root/../shared/plugins/docker-5.0.0/pulumi-resource-docker")}"
+if [ -x "$docker_plugin" ]; then
+  install_plugin "$PULUMI_HOME" "$docker_plugin" official docker 5.0.0
+  echo "engine: resource plugin docker 5.0.0: the official plugin ($docker_plugin)"
+else
+  rm -f "$PULUMI_HOME/.flaskstack-docker-plugin"
+  echo "engine: no docker plugin binary at $docker_plugin: LocalSandbox is not available"
+fi
 echo "engine: pulumi $(bin/pulumi version) ready in engine/bin (plugins in $PULUMI_HOME)"

@@ -14,3 +14,4 @@ export * from "./nginx";
 export * from "./systemd";
 export * from "./tmpfiles";
 export * from "./preflight";
+export * from "./sandbox";

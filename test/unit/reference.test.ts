@@ -31,7 +31,15 @@ pulumi.runtime.setMocks(
   {
     newResource: (args) => ({
       id: `${args.name}-id`,
-      state: { ...args.inputs, stdout: args.name.endsWith("-facts") ? FACTS_STDOUT : "", stderr: "" },
+      state: {
+        ...args.inputs,
+        stdout: args.name.endsWith("-facts") ? FACTS_STDOUT : "",
+        stderr: "",
+        // Docker picks a free port for each published port that names none.
+        ...(args.type === "docker:index/container:Container"
+          ? { ports: (args.inputs.ports as { external?: number }[]).map((p, i) => ({ ...p, external: p.external ?? 32768 + i })) }
+          : {}),
+      },
     }),
     call: (args) => args.inputs,
   },
@@ -116,9 +124,9 @@ describe("every Args property appears in its table", () => {
     return rows;
   }
 
-  it("GIVEN the compiler WHEN it lists the components THEN it finds all seven", () => {
+  it("GIVEN the compiler WHEN it lists the components THEN it finds all eight", () => {
     expect(components.map(([name]) => name).sort()).toEqual(
-      ["FlaskApp", "GunicornService", "Host", "NginxSite", "SupervisorProgram", "UwsgiService", "WaitressService"],
+      ["FlaskApp", "GunicornService", "Host", "LocalSandbox", "NginxSite", "SupervisorProgram", "UwsgiService", "WaitressService"],
     );
   });
 
