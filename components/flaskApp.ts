@@ -22,7 +22,7 @@ import { resourceError } from "./errors";
 import { Host } from "./host";
 import { shellCommand, shellQuote as q } from "./quote";
 import { collectAppFiles, contentHash, renderManifest, writeReleaseArchive } from "./release/archive";
-import { asRoot, managedFile, releaseScript, remoteCommand, uploadFile } from "./remote";
+import { asRoot, entryCheckScript, managedFile, releaseScript, remoteCommand, uploadFile, withTokens } from "./remote";
 import { renderTmpfilesD } from "./render";
 
 /** WSGI servers FlaskApp can install into the venv, pinned so every host runs the same version. */
@@ -278,7 +278,19 @@ export class FlaskApp extends pulumi.ComponentResource {
       { parent: this, dependsOn: [base] },
     );
 
-    // 5. Go live: switch `current` and `venv` atomically (rename over the old symlink).
+    // 5. Before anything switches: the new code and venv import the entry as the app user, with the
+    // app's environment. A release that cannot load fails `up` here with its own traceback, and the
+    // running release keeps serving.
+    const check = entryCheckScript({ user: app.user, releaseDir, venvDir, envFile: this.envFile, entry: app.entry });
+    const checkCommand = withTokens({ release: this.releaseId, venv: this.venvId, entry: args.entry }, asRoot(conn, check));
+    const checked = remoteCommand(
+      `${name}-check`,
+      conn,
+      { create: checkCommand, update: checkCommand, stdin: pulumi.interpolate`environment ${this.environmentHash}\n`, logging: "stderr" },
+      { parent: this, dependsOn: [release, venv, envFile] },
+    );
+
+    // 6. Go live: switch `current` and `venv` atomically (rename over the old symlink).
     const activate = remoteCommand(
       `${name}-activate`,
       conn,
@@ -292,7 +304,7 @@ export class FlaskApp extends pulumi.ComponentResource {
         triggers: [this.releaseId, this.venvId],
         logging: "stderr",
       },
-      { parent: this, dependsOn: [release, venv, envFile] },
+      { parent: this, dependsOn: [checked] },
     );
     this.version = `${this.releaseId}-${this.venvId}`;
     this.ready = activate;

@@ -59,3 +59,57 @@ export function releaseScript(spec: ReleaseScriptSpec): pulumi.Output<string> {
     ].join("\n"),
   );
 }
+
+/**
+ * Python 3 program run by the entry check: `check.py <module> <callable> <0|1 factory> <env file>`.
+ * Imports the entry the way a WSGI server would, from the current directory, and on failure prints
+ * the app's own traceback with the environment file's values masked.
+ */
+export const CHECK_ENTRY_PY = String.raw`
+import importlib, os, sys, traceback
+module, attr, factory, env_file = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
+sys.path.insert(0, os.getcwd())
+entry = "%s:%s%s" % (module, attr, "()" if factory else "")
+try:
+    app = getattr(importlib.import_module(module), attr)
+    if factory:
+        app = app()
+    if not callable(app):
+        raise TypeError("%s is %r, not a WSGI callable" % (entry, app))
+except BaseException:
+    text = traceback.format_exc()
+    secrets = []
+    try:
+        with open(env_file) as f:
+            keys = [line.split("=", 1)[0] for line in f if "=" in line and not line.startswith("#")]
+        secrets = [os.environ[k] for k in keys if len(os.environ.get(k, "")) >= 4]
+    except OSError:
+        pass
+    for value in sorted(secrets, key=len, reverse=True):
+        text = text.replace(value, "[secret]")
+    lines = text.rstrip("\n").split("\n")
+    sys.stderr.write("\n".join(lines[-30:]) + "\n")
+    sys.stderr.write("flaskstack: the new release cannot load %s; nothing was switched, the running release keeps serving\n" % entry)
+    sys.exit(1)
+`;
+
+export interface EntryCheckSpec {
+  readonly user: string;
+  readonly releaseDir: string;
+  readonly venvDir: string;
+  readonly envFile: string;
+  readonly entry: { readonly module: string; readonly callable: string; readonly factory: boolean };
+}
+
+/**
+ * Root script: as the app user, with the app's environment, the new venv's Python imports the entry
+ * from the new release directory (and calls the factory). Runs before anything is switched.
+ */
+export function entryCheckScript(spec: EntryCheckSpec): string {
+  const inner = [
+    `set -a; . ${q(spec.envFile)}; set +a`,
+    `cd ${q(spec.releaseDir)}`,
+    `exec ${q(`${spec.venvDir}/bin/python`)} -c ${q(CHECK_ENTRY_PY)} ${q(spec.entry.module)} ${q(spec.entry.callable)} ${spec.entry.factory ? "1" : "0"} ${q(spec.envFile)}`,
+  ].join("; ");
+  return `set -eu\nrunuser -u ${q(spec.user)} -- sh -c ${q(inner)}`;
+}

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { sshExec, startHosts, TestHost } from "../hosts/harness";
-import { get, getUntil } from "./http";
+import { get, getUntil, underLoad } from "./http";
 import { hostConfig, projectStack, removeStackFile, tearDown, uniqueStackName } from "./stack";
 
 const SAMPLE_APP = path.resolve(__dirname, "..", "..", "examples", "app");
@@ -274,6 +274,28 @@ describe.each(CASES)("the stack with $label", (c) => {
     expect(page.body).toContain("<h1>Hello again</h1>");
     expect((await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim()).not.toBe(before);
     expect(up.stdout + up.stderr).not.toContain(SECRET);
+  }, STEP);
+
+  it("refuses a release whose entry does not load: up fails with the app's own error, no request fails", async () => {
+    const releaseBefore = (await sshExec(host, "readlink /srv/sample/current")).stdout.trim();
+    await stack.setConfig("entry", { value: "sample:create_ap()" });
+    const { result, load } = await underLoad(url, ["/", "/healthz"], () => stack.up());
+    expect(result.status).toBe("rejected");
+    const message = result.status === "rejected" ? String(result.reason) : "";
+    expect(message).toContain("AttributeError: module 'sample' has no attribute 'create_ap'");
+    expect(message).toContain("nothing was switched, the running release keeps serving");
+    expect(message).not.toContain(SECRET);
+    expect(load.samples).toEqual([]);
+    expect(load.failed).toBe(0);
+    expect(load.ok).toBeGreaterThan(0);
+    expect((await sshExec(host, "readlink /srv/sample/current")).stdout.trim()).toBe(releaseBefore);
+
+    // The good entry again: nothing had changed on the host, and nothing runs.
+    await stack.setConfig("entry", { value: "sample:create_app()" });
+    const fixed = await stack.up();
+    printed.push(fixed.stdout + fixed.stderr);
+    expect(fixed.summary.result).toBe("succeeded");
+    expect((await get(`${url}/healthz`)).status).toBe(200);
   }, STEP);
 
   it("fails up with nginx's own message on a broken site, and the old site keeps serving", async () => {
