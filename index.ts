@@ -90,8 +90,8 @@ export const url = sandbox
 /** The sandbox's published ports and login, when the stack made its own host. */
 export const sandboxHost = sandbox
   ? { container: sandbox.containerName, address: sandbox.address, sshPort: sandbox.sshPort, httpPort: sandbox.httpPort, httpsPort: sandbox.httpsPort, user: sandbox.user }
-  : undefined;
-export const sandboxPrivateKey = sandbox?.privateKey;
+  : null;
+export const sandboxPrivateKey = sandbox ? sandbox.privateKey : null;
 export const serverKind = server;
 export const release = app.releaseId;
 export const nginxConfig = site.configPath;

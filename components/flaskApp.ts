@@ -22,7 +22,7 @@ import { resourceError } from "./errors";
 import { Host } from "./host";
 import { shellCommand, shellQuote as q } from "./quote";
 import { collectAppFiles, contentHash, renderManifest, writeReleaseArchive } from "./release/archive";
-import { asRoot, entryCheckScript, managedFile, releaseScript, remoteCommand, uploadFile, withTokens } from "./remote";
+import { asRoot, claimScript, entryCheckScript, ifOwnerScript, managedFile, ownerId, releaseScript, remoteCommand, uploadFile, withTokens } from "./remote";
 import { renderTmpfilesD } from "./render";
 
 /** WSGI servers FlaskApp can install into the venv, pinned so every host runs the same version. */
@@ -159,11 +159,14 @@ export class FlaskApp extends pulumi.ComponentResource {
     const tmpfiles = `/etc/tmpfiles.d/flaskstack-${app.name}.conf`;
     const [runDir] = resolveRuntimeDirs([appRuntimeDir(app)]);
     const incoming = `${app.baseDir}/incoming`;
+    // The app's directories and user are claimed by this FlaskApp: a renamed or moved FlaskApp's old
+    // delete leaves them to the new one.
+    const baseOwner = ownerId(this, `${name}-base`);
     const base = remoteCommand(
       `${name}-base`,
       conn,
       {
-        create: asRoot(conn, [
+        create: baseOwner.apply((owner) => asRoot(conn, [
           "set -eu",
           `getent group ${q(app.group)} >/dev/null || groupadd --system ${q(app.group)}`,
           `id -u ${q(app.user)} >/dev/null 2>&1 || useradd --system --gid ${q(app.group)} --home-dir ${q(app.baseDir)} --no-create-home --shell /usr/sbin/nologin ${q(app.user)}`,
@@ -174,12 +177,22 @@ export class FlaskApp extends pulumi.ComponentResource {
           shellCommand(["install", "-d", "-m", "0750", "-o", "root", "-g", app.group, app.configDir]),
           `printf '%s' ${q(renderTmpfilesD([runDir]))} > ${q(tmpfiles)}`,
           `if command -v systemd-tmpfiles >/dev/null; then systemd-tmpfiles --create ${q(tmpfiles)}; else ${shellCommand(["install", "-d", "-m", octalMode(runDir.mode), "-o", runDir.user, "-g", runDir.group, runDir.path])}; fi`,
-        ].join("\n")),
-        delete: asRoot(conn, [
-          shellCommand(["rm", "-rf", app.baseDir, app.configDir, app.runDir, app.logDir, tmpfiles]),
-          `userdel ${q(app.user)} 2>/dev/null || true`,
-          `groupdel ${q(app.group)} 2>/dev/null || true`,
-        ].join("\n")),
+          claimScript(app.baseDir, owner),
+        ].join("\n"))),
+        delete: baseOwner.apply((owner) =>
+          asRoot(
+            conn,
+            ifOwnerScript(
+              app.baseDir,
+              owner,
+              [
+                shellCommand(["rm", "-rf", app.baseDir, app.configDir, app.runDir, app.logDir, tmpfiles]),
+                `userdel ${q(app.user)} 2>/dev/null || true`,
+                `groupdel ${q(app.group)} 2>/dev/null || true`,
+              ].join("\n"),
+            ),
+          ),
+        ),
         logging: "stderr",
       },
       { parent: this, dependsOn: [host.packagesReady] },

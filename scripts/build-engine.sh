@@ -54,6 +54,16 @@ build nodejs-host pulumi-language-nodejs github.com/pulumi/pulumi/sdk/v3/nodejs/
   "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
 build command-provider pulumi-resource-command .
 
+# Dynamic providers written in Node.js run in a resource plugin the Pulumi CLI distribution carries
+# beside its binary as a small script: it starts the @pulumi/pulumi SDK's dynamic-provider host
+# from the program's own node_modules. The same here, beside the binaries built above.
+cat > bin/pulumi-resource-pulumi-nodejs <<'PLUGIN'
+#!/bin/sh
+host=$(node -e 'process.stdout.write(require.resolve("@pulumi/pulumi/cmd/dynamic-provider"))') || exit 1
+exec node "$host" "$@"
+PLUGIN
+chmod 0755 bin/pulumi-resource-pulumi-nodejs
+
 # The resource plugin goes into the plugin cache under PULUMI_HOME, where the engine looks for the
 # exact version the @pulumi/command SDK asks for (scripts/env.sh turns off ambient PATH plugins).
 # The official plugin (what Pulumi downloads for users) is used whenever a binary of it is here:

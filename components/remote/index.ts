@@ -5,3 +5,4 @@ export * from "./packageSet";
 export * from "./serviceAction";
 export * from "./serverState";
 export * from "./release";
+export * from "./ownership";

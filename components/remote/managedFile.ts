@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { shellQuote as q } from "../quote";
 import { asRoot, HostConnection, PrimitiveOptions, remoteCommand } from "./connection";
+import { claimScript, ifOwnerScript, ownerId } from "./ownership";
 
 export interface ManagedFileSpec {
   /** Absolute path on the host (already validated). */
@@ -28,8 +29,8 @@ export interface ManagedFileSpec {
   readonly afterDelete?: string;
 }
 
-/** The install script: atomic replace, optional verify with rollback. */
-export function installScript(spec: ManagedFileSpec): string {
+/** The install script: atomic replace, optional verify with rollback, then `owner` claims the path. */
+export function installScript(spec: ManagedFileSpec, owner: string): string {
   const p = q(spec.path);
   const prev = q(`${spec.path}.flaskstack-prev`);
   const lines = [
@@ -56,11 +57,13 @@ export function installScript(spec: ManagedFileSpec): string {
       `rm -f ${prev}`,
     );
   }
+  lines.push(claimScript(spec.path, owner));
   return lines.join("\n");
 }
 
-export function deleteScript(spec: ManagedFileSpec): string {
-  return [`rm -f ${q(spec.path)}`, ...(spec.afterDelete ? [spec.afterDelete] : [])].join("\n");
+/** Removes the file (and runs `afterDelete`) while `owner` still owns it. */
+export function deleteScript(spec: ManagedFileSpec, owner: string): string {
+  return ifOwnerScript(spec.path, owner, [`rm -f ${q(spec.path)}`, ...(spec.afterDelete ? [spec.afterDelete] : [])].join("\n"));
 }
 
 export function managedFile(
@@ -69,12 +72,13 @@ export function managedFile(
   spec: ManagedFileSpec,
   opts: PrimitiveOptions,
 ): command.remote.Command {
+  const owner = ownerId(opts.parent, name);
   return remoteCommand(
     name,
     conn,
     {
-      create: asRoot(conn, installScript(spec)),
-      delete: asRoot(conn, deleteScript(spec)),
+      create: owner.apply((o) => asRoot(conn, installScript(spec, o))),
+      delete: owner.apply((o) => asRoot(conn, deleteScript(spec, o))),
       stdin: spec.content,
       // A file that moves is a different file: remove the old path, then write the new one.
       triggers: [spec.path],

@@ -71,10 +71,8 @@ function program(host: TestHost, local: string, phase: () => Phase): () => Promi
 
 interface Outcome {
   ok: boolean;
-  /** The engine's error, with this run's names and ports taken out. */
-  error: string;
   changes: Record<string, number>;
-  /** Resource name → sorted detailed-diff keys with their kind, from the preview. */
+  /** Resource name → the preview's step, the changed keys and the detailed diff (key:kind), sorted. */
   diff: Record<string, string[]>;
   /** Warnings and errors the engine printed (text only, names normalised). */
   diagnostics: string[];
@@ -83,11 +81,19 @@ interface Outcome {
   files: string;
 }
 
+/**
+ * A message with this run's names, ports and ids taken out. A command's combined output follows its
+ * first line; stdout and stderr arrive interleaved in no fixed order (with either plugin), so those
+ * lines are sorted.
+ */
 function normalise(text: string, host: TestHost, stackName: string): string {
-  return text
+  const [first, ...rest] = text
     .split(stackName).join("STACK")
     .split(String(host.sshPort)).join("PORT")
-    .replace(/\b[0-9a-f]{8}\b/g, "ID");
+    .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:PORT")
+    .replace(/\b[0-9a-f]{8}\b/g, "ID")
+    .split("\n");
+  return [first, ...rest.sort()].join("\n");
 }
 
 async function apply(stack: Stack, host: TestHost, stackName: string): Promise<Outcome> {
@@ -96,7 +102,11 @@ async function apply(stack: Stack, host: TestHost, stackName: string): Promise<O
     onEvent: (e: EngineEvent) => {
       const m = e.resourcePreEvent?.metadata;
       if (m && m.type.startsWith("command:")) {
-        diff[m.urn.split("::").pop() as string] = Object.entries(m.detailedDiff ?? {}).map(([k, v]) => `${k}:${v.diffKind}`).sort();
+        diff[m.urn.split("::").pop() as string] = [
+          `op:${m.op}`,
+          ...(m.diffs ?? []).map((k) => `changed:${k}`).sort(),
+          ...Object.entries(m.detailedDiff ?? {}).map(([k, v]) => `${k}:${v.diffKind}`).sort(),
+        ];
       }
     },
   });
@@ -108,20 +118,17 @@ async function apply(stack: Stack, host: TestHost, stackName: string): Promise<O
     }
   };
   let ok = true;
-  let error = "";
   let changes: Record<string, number> = {};
   let outputs: Record<string, unknown> = {};
   try {
     const up = await stack.up({ onEvent });
     changes = up.summary.resourceChanges ?? {};
     outputs = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value]));
-  } catch (e) {
+  } catch {
     ok = false;
-    const m = /error: ([^\n]*(?:\n(?!\s*$)[^\n]*)*)/.exec(String(e));
-    error = normalise(m ? m[1] : String(e), host, stackName);
   }
   const files = await sshExec(host, `cd ${WORK} 2>/dev/null && find . -type f -printf '%P %s %m ' -exec sh -c 'sha256sum < "$1" | cut -c1-16' _ {} \\; | sort`);
-  return { ok, error, changes, diff, diagnostics: diagnostics.sort(), outputs, files: files.stdout };
+  return { ok, changes, diff, diagnostics: diagnostics.sort(), outputs, files: files.stdout };
 }
 
 (official ? describe : describe.skip)("the stand-in command plugin does what the official one does", () => {
@@ -175,8 +182,9 @@ async function apply(stack: Stack, host: TestHost, stackName: string): Promise<O
   it("changes the same: update, replace (create, then the old delete), re-copy; the refused previous output only warns", async () => {
     const [officialRun, standIn] = await both("changed");
     expect(officialRun.ok).toBe(true);
-    expect(officialRun.diff.replaced).toEqual(["create:update", "triggers[0]:update"]);
-    expect(officialRun.diff.probe).toEqual(["stdin:update", "update:update"]);
+    expect(officialRun.diff.replaced[0]).toBe("op:replace");
+    expect(officialRun.diff.probe).toContain("op:update");
+    expect(officialRun.diff.file).toContain("op:update");
     expect(officialRun.diagnostics.join("\n")).toContain("previous-output: Unable to set 'PULUMI_COMMAND_STDOUT'");
     expect(officialRun.files).toMatch(/^prev\.seen 11 644 /m); // "not offered"
     expect(officialRun.files).toMatch(/^replaced\.log 28 644 /m); // created a, created b, deleted
@@ -186,7 +194,7 @@ async function apply(stack: Stack, host: TestHost, stackName: string): Promise<O
   it("fails the same on an environment variable stock sshd refuses, before the command runs", async () => {
     const [officialRun, standIn] = await both("refused-env");
     expect(officialRun.ok).toBe(false);
-    expect(officialRun.error).toContain('could not set environment variable "FLASKSTACK_TOKEN": ssh: setenv failed');
+    expect(officialRun.diagnostics.join("\n")).toContain('could not set environment variable "FLASKSTACK_TOKEN": ssh: setenv failed');
     expect(officialRun.diagnostics.join("\n")).toContain("with-env: Unable to set 'FLASKSTACK_TOKEN'");
     expect(officialRun.files).not.toContain("with-env.ran");
     expect(standIn).toEqual(officialRun);
@@ -195,7 +203,7 @@ async function apply(stack: Stack, host: TestHost, stackName: string): Promise<O
   it("fails the same on a command that exits non-zero", async () => {
     const [officialRun, standIn] = await both("failing");
     expect(officialRun.ok).toBe(false);
-    expect(officialRun.error).toContain('Process exited with status 3: running "echo partial; echo broken >&2; exit 3"');
+    expect(officialRun.diagnostics.join("\n")).toContain('Process exited with status 3: running "echo partial; echo broken >&2; exit 3"');
     expect(standIn).toEqual(officialRun);
   }, STEP);
 
