@@ -20,6 +20,7 @@ export class GunicornService extends pulumi.ComponentResource implements WsgiSer
   readonly listener: Listener;
   readonly flaskApp: FlaskApp;
   readonly ready: pulumi.Resource;
+  readonly revision: pulumi.Output<string>;
   /** The rendered gunicorn.conf.py (known once the host's facts are). */
   readonly config: pulumi.Output<string>;
   /** Settings resolved without host facts (everything but fact-based defaults). */
@@ -53,6 +54,7 @@ export class GunicornService extends pulumi.ComponentResource implements WsgiSer
       restartOn: [listenerToString(s.listener)],
     });
     this.ready = server.reload;
+    this.revision = server.revision;
     this.registerOutputs({ config: this.config });
   }
 }

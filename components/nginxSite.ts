@@ -4,12 +4,12 @@
  * replaces a working one, and `up` fails with nginx's own message.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Listener, NginxSiteArgs as SiteSpec, NginxSiteSettings, NginxUpstreamArgs, resolveNginxSite } from "./config";
+import { intRangeRule, Listener, NginxSiteArgs as SiteSpec, NginxSiteSettings, NginxUpstreamArgs, resolveNginxSite, rule, throwIfInvalid } from "./config";
 import { resourceError } from "./errors";
 import { Host } from "./host";
 import { shellQuote as q } from "./quote";
 import { contentHash } from "./release/archive";
-import { asRoot, managedFile, remoteCommand, withTokens } from "./remote";
+import { asRoot, managedFile, probeScript, remoteCommand, withTokens } from "./remote";
 import { renderNginxSite } from "./render";
 import { WsgiService } from "./wsgiService";
 
@@ -27,6 +27,14 @@ export interface NginxSiteArgs extends Omit<SiteSpec, "upstreams"> {
    * @default true
    */
   readonly removeDefaultSite?: boolean;
+  /**
+   * Path `up` requests through nginx on the host after every change: it returns only once this answers
+   * 2xx or 3xx (an app whose `/` is not a page sets its own, e.g. `/healthz`).
+   * @default "/"
+   */
+  readonly healthPath?: string;
+  /** Seconds `up` waits for that answer before it fails. @default 60 */
+  readonly healthTimeoutSecs?: number;
 }
 
 function isService(u: NginxUpstreamInput): u is WsgiService {
@@ -45,9 +53,16 @@ export class NginxSite extends pulumi.ComponentResource {
 
   constructor(name: string, args: NginxSiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flaskstack:index:NginxSite", name, {}, opts);
-    const { host, upstreams, removeDefaultSite, ...spec } = args;
+    const { host, upstreams, removeDefaultSite, healthPath = "/", healthTimeoutSecs = 60, ...spec } = args;
     const services = upstreams.filter(isService);
     try {
+      throwIfInvalid(
+        [
+          rule(!/^\/[A-Za-z0-9._~!$&()*+,;=:@%\/?-]*$/.test(healthPath), "healthPath", `\`healthPath\` must be a URL path starting with / (got ${JSON.stringify(healthPath)})`),
+          intRangeRule("healthTimeoutSecs", healthTimeoutSecs, 1, 3600),
+        ],
+        "NginxSite",
+      );
       this.settings = resolveNginxSite({
         ...spec,
         upstreams: upstreams.map((u) => (isService(u) ? u.listener : u)),
@@ -93,11 +108,40 @@ export class NginxSite extends pulumi.ComponentResource {
 
     // The token shows in the preview that the site changed and nginx reloads.
     const reloadCommand = withTokens({ site: contentHash(this.config) }, asRoot(conn, reload));
-    this.ready = remoteCommand(
+    const reloaded = remoteCommand(
       `${name}-reload`,
       conn,
       { create: reloadCommand, update: reloadCommand, logging: "stderr" },
       { parent: this, dependsOn: [site] },
+    );
+
+    // After any change to the site or a service behind it, `up` waits until the site answers. The
+    // services' revisions go on stdin (secret when an environment is).
+    const tls = s.tls !== null && s.tls.redirectHttp;
+    const probe = withTokens(
+      { site: contentHash(this.config), health: healthPath },
+      asRoot(
+        conn,
+        probeScript({
+          scheme: tls ? "https" : "http",
+          port: tls ? s.listenTls : s.listen,
+          hostHeader: s.serverNames.find((n) => n !== "_" && !n.includes("*") && !n.startsWith("~")) ?? "localhost",
+          path: healthPath,
+          timeoutSecs: healthTimeoutSecs,
+          errorLog: s.errorLog,
+        }),
+      ),
+    );
+    this.ready = remoteCommand(
+      `${name}-probe`,
+      conn,
+      {
+        create: probe,
+        update: probe,
+        stdin: pulumi.all(services.map((svc) => svc.revision)).apply((r) => r.map((x) => `service ${x}\n`).join("") || "no services\n"),
+        logging: "stdoutAndStderr",
+      },
+      { parent: this, dependsOn: [reloaded] },
     );
     this.registerOutputs({ config: this.config, configPath: this.configPath });
   }

@@ -20,6 +20,7 @@ export class UwsgiService extends pulumi.ComponentResource implements WsgiServic
   readonly listener: Listener;
   readonly flaskApp: FlaskApp;
   readonly ready: pulumi.Resource;
+  readonly revision: pulumi.Output<string>;
   /** The rendered ini (known once the host's facts are). */
   readonly config: pulumi.Output<string>;
   /** Settings resolved without host facts (everything but fact-based defaults). */
@@ -58,6 +59,7 @@ export class UwsgiService extends pulumi.ComponentResource implements WsgiServic
       restartOn: [s.command.join(" ")],
     });
     this.ready = server.reload;
+    this.revision = server.revision;
     this.registerOutputs({ config: this.config });
   }
 }

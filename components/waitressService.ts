@@ -21,6 +21,7 @@ export class WaitressService extends pulumi.ComponentResource implements WsgiSer
   readonly listener: Listener;
   readonly flaskApp: FlaskApp;
   readonly ready: pulumi.Resource;
+  readonly revision: pulumi.Output<string>;
   /** Settings resolved with every default filled in. */
   readonly settings: WaitressSettings;
   /** The `waitress-serve` argv supervisor runs. */
@@ -52,6 +53,7 @@ export class WaitressService extends pulumi.ComponentResource implements WsgiSer
       reloadScript: shellCommand(["supervisorctl", "restart", app.app.name]),
     });
     this.ready = server.reload;
+    this.revision = server.revision;
     this.registerOutputs({ argv: this.argv });
   }
 }

@@ -23,6 +23,8 @@ export interface WsgiService extends pulumi.Resource {
   readonly flaskApp: FlaskApp;
   /** Done when the server runs the current config and code. */
   readonly ready: pulumi.Resource;
+  /** Changes whenever what the server runs changes (config, code, environment; secret when the environment is). */
+  readonly revision: pulumi.Output<string>;
 }
 
 export interface SupervisedServerSpec {
@@ -50,6 +52,7 @@ export interface SupervisedServerSpec {
 export interface SupervisedServer {
   readonly program: SupervisorProgram;
   readonly reload: command.remote.Command;
+  readonly revision: pulumi.Output<string>;
   readonly configFile?: command.remote.Command;
 }
 
@@ -99,9 +102,10 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
   // started with (recorded on the host) with the files now on disk and restarts, reloads or does
   // nothing. The tokens make the preview show which one changed; the environment's (secret when any
   // value is) goes on stdin.
+  const configHash = spec.configFile ? spec.configFile.content.apply((c) => contentHash(c)) : pulumi.output("none");
   const script = withTokens(
     {
-      config: spec.configFile ? spec.configFile.content.apply((c) => contentHash(c)) : "none",
+      config: configHash,
       code: app.version,
     },
     asRoot(
@@ -121,5 +125,6 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
     { create: script, update: script, stdin: pulumi.interpolate`environment ${app.environmentHash}\n`, logging: "stdoutAndStderr" },
     { parent: owner, dependsOn: [program.ready] },
   );
-  return { program, reload, configFile };
+  const revision = pulumi.all([configHash, app.version, app.environmentHash]).apply((parts) => contentHash(...parts, program.config));
+  return { program, reload, configFile, revision };
 }

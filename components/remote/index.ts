@@ -6,3 +6,4 @@ export * from "./serviceAction";
 export * from "./serverState";
 export * from "./release";
 export * from "./ownership";
+export * from "./probe";

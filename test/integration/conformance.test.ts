@@ -102,7 +102,9 @@ async function apply(stack: Stack, host: TestHost, stackName: string): Promise<O
     onEvent: (e: EngineEvent) => {
       const m = e.resourcePreEvent?.metadata;
       if (m && m.type.startsWith("command:")) {
-        diff[m.urn.split("::").pop() as string] = [
+        const name = m.urn.split("::").pop() as string;
+        diff[name] = [
+          ...(diff[name] ?? []),
           `op:${m.op}`,
           ...(m.diffs ?? []).map((k) => `changed:${k}`).sort(),
           ...Object.entries(m.detailedDiff ?? {}).map(([k, v]) => `${k}:${v.diffKind}`).sort(),
@@ -182,7 +184,7 @@ async function apply(stack: Stack, host: TestHost, stackName: string): Promise<O
   it("changes the same: update, replace (create, then the old delete), re-copy; the refused previous output only warns", async () => {
     const [officialRun, standIn] = await both("changed");
     expect(officialRun.ok).toBe(true);
-    expect(officialRun.diff.replaced[0]).toBe("op:replace");
+    expect(officialRun.diff.replaced).toContain("op:replace");
     expect(officialRun.diff.probe).toContain("op:update");
     expect(officialRun.diff.file).toContain("op:update");
     expect(officialRun.diagnostics.join("\n")).toContain("previous-output: Unable to set 'PULUMI_COMMAND_STDOUT'");
@@ -264,7 +266,7 @@ async function apply(stack: Stack, host: TestHost, stackName: string): Promise<O
       const after = (await sshExec(hosts[i], "sudo -n supervisorctl pid sample")).stdout.trim();
       results.push({ files: await hostFiles(hosts[i]), page: page.body.replace(/\d+/g, "N"), changed: changed.sort(), sameMaster: after === master });
     }
-    expect(results[0].changed).toEqual(["uwsgi-config:update", "uwsgi-reload:update"]);
+    expect(results[0].changed).toEqual(["site-probe:update", "uwsgi-config:update", "uwsgi-reload:update"]);
     expect(results[0].sameMaster).toBe(true);
     expect(results[0].files).toContain("/etc/sample/uwsgi.ini 640 root");
     expect(results[1]).toEqual(results[0]);

@@ -49,7 +49,7 @@ const CASES: ServerCase[] = [
     upstream: { address: "unix:/run/sample/sample.sock", socket: "sample www-data 660" },
     change: { key: "processes", from: 4, to: 8 },
     diffLines: (n) => `processes = ${n}`,
-    changed: ["uwsgi-config", "uwsgi-reload"],
+    changed: ["site-probe", "uwsgi-config", "uwsgi-reload"],
     measure: workerCount,
     sameMaster: true,
   },
@@ -60,7 +60,7 @@ const CASES: ServerCase[] = [
     upstream: { address: "unix:/run/sample/gunicorn.sock", socket: "sample sample 777" },
     change: { key: "processes", from: 4, to: 8 },
     diffLines: (n) => `workers = ${n}`,
-    changed: ["gunicorn-config", "gunicorn-reload"],
+    changed: ["gunicorn-config", "gunicorn-reload", "site-probe"],
     measure: workerCount,
     sameMaster: true,
   },
@@ -72,7 +72,7 @@ const CASES: ServerCase[] = [
     upstream: { address: "127.0.0.1:8000" },
     change: { key: "processes", from: 4, to: 8 },
     diffLines: (n) => `workers = ${n}`,
-    changed: ["gunicorn-config", "gunicorn-reload"],
+    changed: ["gunicorn-config", "gunicorn-reload", "site-probe"],
     measure: workerCount,
     sameMaster: true,
   },
@@ -82,7 +82,7 @@ const CASES: ServerCase[] = [
     upstream: { address: "127.0.0.1:8080" },
     change: { key: "threads", from: 4, to: 8 },
     diffLines: (n) => `'--threads=${n}'`,
-    changed: ["waitress-program-conf", "waitress-program-update"],
+    changed: ["site-probe", "waitress-program-conf", "waitress-program-update"],
     measure: async (h) => {
       const r = await sshExec(h, "ps -o args= -p \"$(sudo -n supervisorctl pid sample)\"");
       return Number(/--threads=(\d+)/.exec(r.stdout)?.[1] ?? NaN);

@@ -69,15 +69,17 @@ describe("the resource graph", () => {
     await value(uwsgi.config);
 
     const commands = seen.filter((r) => r.type === "command:remote:Command");
-    expect(commands).toHaveLength(14);
+    expect(commands).toHaveLength(16);
     for (const c of commands) {
       expect(c.parent).toBeDefined();
       // Child names are derived from the component name: `<component>-<role>`.
       expect(c.name.startsWith(`${c.parent}-`)).toBe(true);
     }
     expect(commands.map((c) => c.name).sort()).toEqual(
-      expect.arrayContaining(["app-activate", "app-env", "app-release", "app-venv", "pi-facts", "pi-packages", "site-reload", "site-site", "uwsgi-config", "uwsgi-program-conf", "uwsgi-program-update", "uwsgi-reload"]),
+      expect.arrayContaining(["app-activate", "app-check", "app-env", "app-release", "app-venv", "pi-facts", "pi-packages", "site-probe", "site-reload", "site-site", "uwsgi-config", "uwsgi-program-conf", "uwsgi-program-update", "uwsgi-reload"]),
     );
+    // The code travels as a file copy, not as a command's input.
+    expect(seen.filter((r) => r.type === "command:remote:CopyToRemote").map((r) => `${r.parent}/${r.name}`)).toEqual(["app/app-upload"]);
   });
 
   it("GIVEN host facts of a Pi 3 WHEN uWSGI has no `processes` THEN the ini gets the fact-based default", async () => {
