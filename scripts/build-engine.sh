@@ -80,7 +80,11 @@ install_plugin() { # install_plugin <home> <binary> <label> [name version]
   fi
 }
 official="${FLASKSTACK_COMMAND_PLUGIN:-$(realpath -m "$root/../shared/plugins/command-1.2.1/pulumi-resource-command")}"
-if [ -n "${FLASKSTACK_COMMAND_PLUGIN:-}" ] && [ ! -x "$official" ]; then
+# FLASKSTACK_COMMAND_PLUGIN=stand-in runs everything on the stand-in, e.g. to run the whole suite on it.
+forced=""
+if [ "$official" = stand-in ]; then
+  official=/nonexistent forced=" (FLASKSTACK_COMMAND_PLUGIN=stand-in)"
+elif [ -n "${FLASKSTACK_COMMAND_PLUGIN:-}" ] && [ ! -x "$official" ]; then
   echo "engine: FLASKSTACK_COMMAND_PLUGIN=$official is not an executable file" >&2
   exit 1
 fi
@@ -89,7 +93,7 @@ if [ -x "$official" ]; then
   echo "engine: resource plugin command 1.2.1: the official plugin ($official)"
 else
   install_plugin "$PULUMI_HOME" bin/pulumi-resource-command stand-in
-  echo "engine: resource plugin command 1.2.1: flaskstack's stand-in (no official plugin binary found at $official)"
+  echo "engine: resource plugin command 1.2.1: flaskstack's stand-in${forced:- (no official plugin binary found at $official)}"
 fi
 install_plugin "$FLASKSTACK_STANDIN_HOME" bin/pulumi-resource-command stand-in
 
@@ -98,9 +102,10 @@ install_plugin "$FLASKSTACK_STANDIN_HOME" bin/pulumi-resource-command stand-in
 docker_plugin="${FLASKSTACK_DOCKER_PLUGIN:-$(realpath -m "$root/../shared/plugins/docker-5.0.0/pulumi-resource-docker")}"
 if [ -x "$docker_plugin" ]; then
   install_plugin "$PULUMI_HOME" "$docker_plugin" official docker 5.0.0
+  install_plugin "$FLASKSTACK_STANDIN_HOME" "$docker_plugin" official docker 5.0.0
   echo "engine: resource plugin docker 5.0.0: the official plugin ($docker_plugin)"
 else
-  rm -f "$PULUMI_HOME/.flaskstack-docker-plugin"
+  rm -f "$PULUMI_HOME/.flaskstack-docker-plugin" "$FLASKSTACK_STANDIN_HOME/.flaskstack-docker-plugin"
   echo "engine: no docker plugin binary at $docker_plugin: LocalSandbox is not available"
 fi
 echo "engine: pulumi $(bin/pulumi version) ready in engine/bin (plugins in $PULUMI_HOME)"
