@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { BENCH, max, mdTable, median, min, Result, RESULTS_DIR, Row } from "./lib/common";
 
-const ORDER = ["cold", "noop", "change", "throughput", "fleet", "pi"];
+const ORDER = ["cold", "noop", "change", "throughput", "fleet", "pi", "bigapp"];
 
 function fmt(x: number, unit: string): string {
   if (!Number.isFinite(x)) return "–";
