@@ -111,6 +111,8 @@ export class FlaskApp extends pulumi.ComponentResource {
   readonly wsgiServers: readonly WsgiServerName[];
   /** Hash of the environment file (secret when any value is): a change restarts the services. */
   readonly environmentHash: pulumi.Output<string>;
+  /** Changes at every write of the environment file (its write nonce): the servers apply it after each. */
+  readonly environmentWritten: pulumi.Output<string>;
   /** Done when the release and venv are live: services depend on it. */
   readonly ready: pulumi.Resource;
 
@@ -290,6 +292,7 @@ export class FlaskApp extends pulumi.ComponentResource {
       { path: this.envFile, content: envContent, owner: app.user, group: app.group, mode: "0400" },
       { parent: this, dependsOn: [base] },
     );
+    this.environmentWritten = envFile.stdout;
 
     // 5. Before anything switches: the new code and venv import the entry as the app user, with the
     // app's environment. A release that cannot load fails `up` here with its own traceback, and the

@@ -107,7 +107,7 @@ export class NginxSite extends pulumi.ComponentResource {
     );
 
     // The token shows in the preview that the site changed and nginx reloads.
-    const reloadCommand = withTokens({ site: contentHash(this.config) }, asRoot(conn, reload));
+    const reloadCommand = withTokens({ site: contentHash(this.config), "site written": site.stdout }, asRoot(conn, reload));
     const reloaded = remoteCommand(
       `${name}-reload`,
       conn,
@@ -138,7 +138,9 @@ export class NginxSite extends pulumi.ComponentResource {
       {
         create: probe,
         update: probe,
-        stdin: pulumi.all(services.map((svc) => svc.revision)).apply((r) => r.map((x) => `service ${x}\n`).join("") || "no services\n"),
+        stdin: pulumi
+          .all([reloaded.stdout, ...services.map((svc) => svc.revision)])
+          .apply(([nginx, ...r]) => `nginx ${nginx}\n${r.map((x) => `service ${x}\n`).join("")}`),
         logging: "stdoutAndStderr",
       },
       { parent: this, dependsOn: [reloaded] },

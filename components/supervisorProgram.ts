@@ -85,7 +85,9 @@ export class SupervisorProgram extends pulumi.ComponentResource {
           `done`,
           `echo "$st" >&2; tail -n 20 ${q(s.stderrLogfile)} >&2 || true; exit 1`,
         ].join("\n"),
-        triggers: [this.config, ...dirs.map((d) => `${d.path}:${d.owner}:${d.group}:${d.mode}`)],
+        // The file's write nonce: `update` runs after every write of the file, also after a failed
+        // `up` that left supervisor on other text.
+        triggers: [this.config, ...dirs.map((d) => `${d.path}:${d.owner}:${d.group}:${d.mode}`), file.stdout],
       },
       { parent: this, dependsOn: [file] },
     );

@@ -107,6 +107,8 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
     {
       config: configHash,
       code: app.version,
+      // The config file's write nonce: the server is brought up to date after every write.
+      ...(configFile ? { "config written": configFile.stdout } : {}),
     },
     asRoot(
       conn,
@@ -122,9 +124,10 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
   const reload = remoteCommand(
     `${name}-reload`,
     conn,
-    { create: script, update: script, stdin: pulumi.interpolate`environment ${app.environmentHash}\n`, logging: "stdoutAndStderr" },
+    { create: script, update: script, stdin: pulumi.interpolate`environment ${app.environmentHash}\n${app.environmentWritten}\n`, logging: "stdoutAndStderr" },
     { parent: owner, dependsOn: [program.ready] },
   );
-  const revision = pulumi.all([configHash, app.version, app.environmentHash]).apply((parts) => contentHash(...parts, program.config));
+  // Its reload's output ends with a fresh nonce: whatever the reload did, the site probe runs after it.
+  const revision = pulumi.all([configHash, app.version, app.environmentHash, reload.stdout]).apply((parts) => contentHash(...parts, program.config));
   return { program, reload, configFile, revision };
 }

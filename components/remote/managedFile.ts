@@ -57,9 +57,16 @@ export function installScript(spec: ManagedFileSpec, owner: string): string {
       `rm -f ${prev}`,
     );
   }
-  lines.push(claimScript(spec.path, owner));
+  lines.push(claimScript(spec.path, owner), WRITE_NONCE);
   return lines.join("\n");
 }
+
+/**
+ * The last line of every write: a fresh random token on stdout. The steps that apply a file (reload,
+ * `supervisorctl update`) take it as an input, so they run after every write, also after an `up` that
+ * failed between the write and the apply and a later one that puts the old text back.
+ */
+export const WRITE_NONCE = `echo "written $(od -An -N8 -tx1 /dev/urandom | tr -d ' \\n')"`;
 
 /** Removes the file (and runs `afterDelete`) while `owner` still owns it. */
 export function deleteScript(spec: ManagedFileSpec, owner: string): string {
@@ -82,7 +89,7 @@ export function managedFile(
       stdin: spec.content,
       // A file that moves is a different file: remove the old path, then write the new one.
       triggers: [spec.path],
-      // Only the file's own streams matter; stdout of a file write is empty.
+      // stdout is the write's nonce, kept in state, not shown.
       logging: "stderr",
     },
     { ...opts, deleteBeforeReplace: true },

@@ -107,7 +107,7 @@ export function applyScript(spec: ApplySpec): string {
     `  *) echo "flaskstack: $prog was not running ($st): starting it" >&2`,
     `     supervisorctl start "$prog" >&2 || true`,
     `     wait_running`,
-    `     echo "$prog: started"`,
+    `     echo "$prog: started · run $(od -An -N4 -tx1 /dev/urandom | tr -d ' \\n')"`,
     `     exit 0;;`,
     `esac`,
     `pid=$(supervisorctl pid "$prog")`,
@@ -129,6 +129,7 @@ export function applyScript(spec: ApplySpec): string {
     `case "$action" in reload|code-reload)`,
     `  if [ "$(supervisorctl pid "$prog")" = "$pid" ]; then { echo "pid $pid"; echo "$now"; } > ${rec}.tmp && mv -f ${rec}.tmp ${rec}; fi;;`,
     `esac`,
-    `echo "$prog: $action ($why)"`,
+    // A nonce, so that what follows (the site probe) runs after every apply.
+    `echo "$prog: $action ($why) · run $(od -An -N4 -tx1 /dev/urandom | tr -d ' \\n')"`,
   ].join("\n");
 }

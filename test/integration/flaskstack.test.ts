@@ -249,6 +249,26 @@ describe.each(CASES)("the stack with $label", (c) => {
     expect(masterAfter === masterBefore).toBe(c.sameMaster);
   }, STEP);
 
+  // Gunicorn on its unix socket, moved to a TCP port something else holds: the start fails and `up`
+  // fails. Putting the old config back must bring the server back without a hand on the host (the
+  // failed `up` left the engine's state on the old text, so only the files' write nonces tell it).
+  if (c.server === "gunicorn" && !c.config?.gunicornBind) it("converges after a failed up when the old config comes back", async () => {
+    await sshExec(host, "setsid python3 -m http.server 8000 --bind 127.0.0.1 >/dev/null 2>&1 < /dev/null & echo $! > /tmp/port-holder.pid");
+    try {
+      await stack.setConfig("gunicornBind", { value: "tcp" });
+      await expect(stack.up()).rejects.toThrow(/Connection in use|FATAL|BACKOFF/);
+      await stack.removeConfig("gunicornBind");
+      const up = await stack.up();
+      printed.push(up.stdout + up.stderr);
+      expect(up.summary.result).toBe("succeeded");
+      expect((await sshExec(host, "sudo -n supervisorctl status sample")).stdout).toMatch(/RUNNING/);
+      // `up` returned after the site answered: no retry needed here.
+      expect((await get(`${url}/healthz`)).status).toBe(200);
+    } finally {
+      await sshExec(host, "kill $(cat /tmp/port-holder.pid) 2>/dev/null; true");
+    }
+  }, STEP);
+
   it("ships new code as a new release, keeps the venv, and reloads", async () => {
     const initPy = path.join(appDir, "sample", "__init__.py");
     fs.writeFileSync(initPy, fs.readFileSync(initPy, "utf8").replace('jsonify(status="ok"', 'jsonify(release="two", status="ok"'));

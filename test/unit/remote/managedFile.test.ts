@@ -31,6 +31,11 @@ describe("managed file", () => {
     expect(r.status).toBe(0);
     expect(fs.readFileSync(spec().path, "utf8")).toBe("server { }\n");
     expect(fs.statSync(spec().path).mode & 0o777).toBe(0o640);
+    // Each write prints a fresh nonce (what applies the file runs after every write).
+    const again = run(installScript(spec(), "urn:a#site"), "server { }\n");
+    expect(r.stdout).toMatch(/^written [0-9a-f]{16}\n$/);
+    expect(again.stdout).toMatch(/^written [0-9a-f]{16}\n$/);
+    expect(again.stdout).not.toBe(r.stdout);
   });
 
   it("puts the previous file back when verification fails, and claims nothing", () => {

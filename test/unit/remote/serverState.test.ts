@@ -64,7 +64,10 @@ function makeHost(): Host {
       fs.rmSync(path.join(dir, "calls"), { force: true });
       const r = spawnSync("sh", ["-c", script], { env, encoding: "utf8" });
       const calls = fs.existsSync(path.join(dir, "calls")) ? fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n") : [];
-      return { status: r.status ?? -1, stdout: r.stdout.trim(), stderr: r.stderr, calls };
+      // Every apply ends its line with a fresh nonce (" · run <8 hex>"), checked here and taken off.
+      const out = r.stdout.trim();
+      const nonce = / · run [0-9a-f]{8}$/;
+      return { status: r.status ?? -1, stdout: nonce.test(out) ? out.replace(nonce, "") : `${out} (no nonce)`, stderr: r.stderr, calls };
     },
     start() {
       execFileSync(path.join(bin, "supervisorctl"), ["start", "app"], { env });
