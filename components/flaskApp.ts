@@ -22,7 +22,7 @@ import { resourceError } from "./errors";
 import { Host } from "./host";
 import { shellCommand, shellQuote as q } from "./quote";
 import { collectAppFiles, contentHash, renderManifest, writeReleaseArchive } from "./release/archive";
-import { asRoot, claimScript, entryCheckScript, ifOwnerScript, managedFile, ownerId, releaseScript, remoteCommand, uploadFile, withTokens } from "./remote";
+import { asRoot, claimScript, entryCheckScript, entryCheckStdin, ifOwnerScript, managedFile, ownerId, releaseScript, remoteCommand, uploadFile, withTokens } from "./remote";
 import { renderTmpfilesD } from "./render";
 
 /** WSGI servers FlaskApp can install into the venv, pinned so every host runs the same version. */
@@ -302,7 +302,7 @@ export class FlaskApp extends pulumi.ComponentResource {
     const checked = remoteCommand(
       `${name}-check`,
       conn,
-      { create: checkCommand, update: checkCommand, stdin: pulumi.interpolate`environment ${this.environmentHash}\n`, logging: "stderr" },
+      { create: checkCommand, update: checkCommand, stdin: this.environmentHash.apply(entryCheckStdin), logging: "stderr" },
       { parent: this, dependsOn: [release, venv, envFile] },
     );
 

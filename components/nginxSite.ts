@@ -9,7 +9,7 @@ import { resourceError } from "./errors";
 import { Host } from "./host";
 import { shellQuote as q } from "./quote";
 import { contentHash } from "./release/archive";
-import { asRoot, managedFile, probeScript, remoteCommand, withTokens } from "./remote";
+import { asRoot, managedFile, probeScript, probeStdin, remoteCommand, withTokens } from "./remote";
 import { renderNginxSite } from "./render";
 import { WsgiService } from "./wsgiService";
 
@@ -140,7 +140,7 @@ export class NginxSite extends pulumi.ComponentResource {
         update: probe,
         stdin: pulumi
           .all([reloaded.stdout, ...services.map((svc) => svc.revision)])
-          .apply(([nginx, ...r]) => `nginx ${nginx}\n${r.map((x) => `service ${x}\n`).join("")}`),
+          .apply(([nginx, ...r]) => probeStdin([`nginx ${nginx}`, ...r.map((x) => `service ${x}`)])),
         logging: "stdoutAndStderr",
       },
       { parent: this, dependsOn: [reloaded] },

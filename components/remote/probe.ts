@@ -43,12 +43,20 @@ export interface ProbeSpec {
   readonly errorLog: string;
 }
 
-/** Root script: probe the site; on failure add the tail of nginx's error log for the site. */
+/**
+ * Root script: probe the site; on failure add the tail of nginx's error log for the site. The probe
+ * program arrives on stdin (`probeStdin`), so a failure's message quotes a short command.
+ */
 export function probeScript(spec: ProbeSpec): string {
   return [
-    `if ! python3 -c ${q(PROBE_PY)} ${q(spec.scheme)} ${spec.port} ${q(spec.hostHeader)} ${q(spec.path)} ${spec.timeoutSecs}; then`,
+    `if ! python3 - ${q(spec.scheme)} ${spec.port} ${q(spec.hostHeader)} ${q(spec.path)} ${spec.timeoutSecs}; then`,
     `  tail -n 10 ${q(spec.errorLog)} >&2 2>/dev/null || true`,
     `  exit 1`,
     `fi`,
   ].join("\n");
+}
+
+/** The probe's stdin: what it runs after (as comments, so a change re-runs it), then the program. */
+export function probeStdin(after: readonly string[]): string {
+  return `${after.map((a) => `# ${a.replace(/[\r\n]+/g, " ")}\n`).join("")}${PROBE_PY}`;
 }

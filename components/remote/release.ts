@@ -93,6 +93,11 @@ except BaseException:
     sys.exit(1)
 `;
 
+/** The check's stdin: what it checks against (comments, so a change re-runs it), then the program. */
+export function entryCheckStdin(environmentHash: string): string {
+  return `# environment ${environmentHash}\n${CHECK_ENTRY_PY}`;
+}
+
 export interface EntryCheckSpec {
   readonly user: string;
   readonly releaseDir: string;
@@ -103,13 +108,14 @@ export interface EntryCheckSpec {
 
 /**
  * Root script: as the app user, with the app's environment, the new venv's Python imports the entry
- * from the new release directory (and calls the factory). Runs before anything is switched.
+ * from the new release directory (and calls the factory). Runs before anything is switched. The
+ * program arrives on stdin (`entryCheckStdin`), so a failure's message quotes a short command.
  */
 export function entryCheckScript(spec: EntryCheckSpec): string {
   const inner = [
     `set -a; . ${q(spec.envFile)}; set +a`,
     `cd ${q(spec.releaseDir)}`,
-    `exec ${q(`${spec.venvDir}/bin/python`)} -c ${q(CHECK_ENTRY_PY)} ${q(spec.entry.module)} ${q(spec.entry.callable)} ${spec.entry.factory ? "1" : "0"} ${q(spec.envFile)}`,
+    `exec ${q(`${spec.venvDir}/bin/python`)} - ${q(spec.entry.module)} ${q(spec.entry.callable)} ${spec.entry.factory ? "1" : "0"} ${q(spec.envFile)}`,
   ].join("; ");
   return `set -eu\nrunuser -u ${q(spec.user)} -- sh -c ${q(inner)}`;
 }

@@ -253,10 +253,13 @@ describe.each(CASES)("the stack with $label", (c) => {
   // fails. Putting the old config back must bring the server back without a hand on the host (the
   // failed `up` left the engine's state on the old text, so only the files' write nonces tell it).
   if (c.server === "gunicorn" && !c.config?.gunicornBind) it("converges after a failed up when the old config comes back", async () => {
-    await sshExec(host, "setsid python3 -m http.server 8000 --bind 127.0.0.1 >/dev/null 2>&1 < /dev/null & echo $! > /tmp/port-holder.pid");
+    // A plain listening socket without SO_REUSEPORT: Gunicorn's bind (with reuse_port) cannot share it.
+    const holder = "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', 8000)); s.listen(); time.sleep(900)";
+    await sshExec(host, `setsid python3 -c "${holder}" >/dev/null 2>&1 < /dev/null & echo $! > /tmp/port-holder.pid`);
     try {
       await stack.setConfig("gunicornBind", { value: "tcp" });
-      await expect(stack.up()).rejects.toThrow(/Connection in use|FATAL|BACKOFF/);
+      // Gunicorn keeps retrying the bind, so supervisor may see it RUNNING: then the probe finds the site dead.
+      await expect(stack.up()).rejects.toThrow(/Connection in use|FATAL|BACKOFF|the site did not answer/);
       await stack.removeConfig("gunicornBind");
       const up = await stack.up();
       printed.push(up.stdout + up.stderr);

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { entryCheckScript } from "../../../components/remote/release";
+import { entryCheckScript, entryCheckStdin } from "../../../components/remote/release";
 
 const SECRET = "s3cr3t-token-value";
 let dir: string;
@@ -45,7 +45,7 @@ function check(module: string, callable: string, factory: boolean) {
     envFile: path.join(dir, "env"),
     entry: { module, callable, factory },
   });
-  return spawnSync("sh", ["-c", script], { encoding: "utf8" });
+  return spawnSync("sh", ["-c", script], { input: entryCheckStdin("0123abcd"), encoding: "utf8" });
 }
 
 describe("entry check", () => {

@@ -2,7 +2,7 @@
 import { spawn } from "child_process";
 import * as http from "http";
 import { AddressInfo } from "net";
-import { PROBE_PY } from "../../../components/remote/probe";
+import { probeScript, probeStdin } from "../../../components/remote/probe";
 
 let server: http.Server;
 let port: number;
@@ -22,7 +22,9 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 function probe(timeout: number): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn("python3", ["-c", PROBE_PY, "http", String(port), "shop.example", "/healthz", String(timeout)]);
+    const script = probeScript({ scheme: "http", port, hostHeader: "shop.example", path: "/healthz", timeoutSecs: timeout, errorLog: "/nonexistent/error.log" });
+    const p = spawn("sh", ["-c", script]);
+    p.stdin.end(probeStdin(["nginx written 0123", "service abc"]));
     let out = "";
     let err = "";
     p.stdout.on("data", (d) => (out += d));
