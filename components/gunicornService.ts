@@ -20,6 +20,7 @@ export class GunicornService extends pulumi.ComponentResource implements WsgiSer
   readonly listener: Listener;
   readonly flaskApp: FlaskApp;
   readonly ready: pulumi.Resource;
+  /** Changes whenever what the server runs changes (config, code, environment); the site probe follows it. */
   readonly revision: pulumi.Output<string>;
   /** The rendered gunicorn.conf.py (known once the host's facts are). */
   readonly config: pulumi.Output<string>;

@@ -21,6 +21,7 @@ export class WaitressService extends pulumi.ComponentResource implements WsgiSer
   readonly listener: Listener;
   readonly flaskApp: FlaskApp;
   readonly ready: pulumi.Resource;
+  /** Changes whenever what the server runs changes (config, code, environment); the site probe follows it. */
   readonly revision: pulumi.Output<string>;
   /** Settings resolved with every default filled in. */
   readonly settings: WaitressSettings;
