@@ -107,11 +107,12 @@ export class NginxSite extends pulumi.ComponentResource {
     );
 
     // The token shows in the preview that the site changed and nginx reloads.
-    const reloadCommand = withTokens({ site: contentHash(this.config), "site written": site.stdout }, asRoot(conn, reload));
+    // The site file's write nonce goes on stdin: nginx reloads after every write of the file.
+    const reloadCommand = withTokens({ site: contentHash(this.config) }, asRoot(conn, reload));
     const reloaded = remoteCommand(
       `${name}-reload`,
       conn,
-      { create: reloadCommand, update: reloadCommand, logging: "stderr" },
+      { create: reloadCommand, update: reloadCommand, stdin: site.stdout, logging: "stderr" },
       { parent: this, dependsOn: [site] },
     );
 
@@ -139,8 +140,8 @@ export class NginxSite extends pulumi.ComponentResource {
         create: probe,
         update: probe,
         stdin: pulumi
-          .all([reloaded.stdout, ...services.map((svc) => svc.revision)])
-          .apply(([nginx, ...r]) => probeStdin([`nginx ${nginx}`, ...r.map((x) => `service ${x}`)])),
+          .all([site.stdout, ...services.map((svc) => svc.revision)])
+          .apply(([written, ...r]) => probeStdin([`site ${written}`, ...r.map((x) => `service ${x}`)])),
         logging: "stdoutAndStderr",
       },
       { parent: this, dependsOn: [reloaded] },

@@ -107,8 +107,6 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
     {
       config: configHash,
       code: app.version,
-      // The config file's write nonce: the server is brought up to date after every write.
-      ...(configFile ? { "config written": configFile.stdout } : {}),
     },
     asRoot(
       conn,
@@ -124,7 +122,15 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
   const reload = remoteCommand(
     `${name}-reload`,
     conn,
-    { create: script, update: script, stdin: pulumi.interpolate`environment ${app.environmentHash}\n${app.environmentWritten}\n`, logging: "stdoutAndStderr" },
+    {
+      create: script,
+      update: script,
+      // The files' write nonces (unknown in a preview that rewrites them) stay off the command text, so
+      // the preview still shows the tokens above as a line diff: the server is brought up to date after
+      // every write of its config or environment file.
+      stdin: pulumi.interpolate`environment ${app.environmentHash}\n${app.environmentWritten}\nconfig ${configFile ? configFile.stdout : "none"}\n`,
+      logging: "stdoutAndStderr",
+    },
     { parent: owner, dependsOn: [program.ready] },
   );
   // Its reload's output ends with a fresh nonce: whatever the reload did, the site probe runs after it.
