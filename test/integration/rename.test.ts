@@ -51,11 +51,23 @@ describe("renaming every component of a deployed stack", () => {
     const masterBefore = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
 
     prefix = "web-";
-    const { result, load } = await underLoad(url, ["/", "/healthz", "/static/style.css"], () => stack.up());
-    expect(result.status).toBe("fulfilled");
-    const changes = result.status === "fulfilled" ? result.value.summary.resourceChanges ?? {} : {};
-    expect(changes.create).toBeGreaterThan(15);
-    expect(changes.delete).toBe(changes.create);
+    // Seen here about once in five runs, with 20-odd commands in flight: the official plugin's SSH
+    // session ends with "EOF" after the command ran, before its exit status arrives. That is the
+    // transport, not this behaviour: one more `up` finishes the job, and the load keeps counting.
+    const { result, load } = await underLoad(url, ["/", "/healthz", "/static/style.css"], async () => {
+      try {
+        return await stack.up();
+      } catch (e) {
+        if (!/error: EOF: running /.test(String(e))) throw e;
+        return stack.up();
+      }
+    });
+    // On failure, the engine's own message (its last lines) is what the assertion shows.
+    expect(result.status === "fulfilled" ? "fulfilled" : String(result.reason).slice(-4000)).toBe("fulfilled");
+    // Every old resource is gone and every new one exists (however many `up`s that took).
+    const names = ((await stack.exportStack()).deployment.resources as { urn: string }[]).map((r) => r.urn.split("::").pop() as string);
+    expect(names.filter((n) => n.startsWith("web-")).length).toBeGreaterThan(15);
+    expect(names.filter((n) => /^(host|app|uwsgi|site)(-|$)/.test(n))).toEqual([]);
     expect(load.samples).toEqual([]);
     expect(load.failed).toBe(0);
 
