@@ -8,7 +8,8 @@ package main
 // provider:
 //   - create runs once on creation; update (or create when update is unset)
 //     runs when any input changes; delete runs on deletion/replacement.
-//   - a change of `triggers` replaces the resource (diff.go).
+//   - a change of `triggers` replaces the resource (infer's default diff with
+//     the `replaceOnChanges` tag below, plus the SDK's `triggers[*]` option).
 //   - stdout/stderr are captured as outputs, with one trailing "\n" removed
 //     (so `echo hi` yields "hi", like the official plugin).
 //   - nothing runs on the host during preview (DryRun) or on Read/refresh.
