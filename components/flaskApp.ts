@@ -8,6 +8,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import {
   AppContext,
+  environmentFingerprints,
   absolutePathRule,
   appRuntimeDir,
   octalMode,
@@ -22,7 +23,7 @@ import { resourceError } from "./errors";
 import { Host } from "./host";
 import { shellCommand, shellQuote as q } from "./quote";
 import { collectAppFiles, contentHash, renderManifest, writeReleaseArchive } from "./release/archive";
-import { asRoot, claimScript, entryCheckScript, entryCheckStdin, ifOwnerScript, managedFile, ownerId, releaseScript, remoteCommand, uploadFile, withTokens } from "./remote";
+import { asRoot, claimScript, entryCheckScript, entryCheckStdin, ifOwnerScript, managedFile, ownerId, releaseScript, remoteCommand, tagged, uploadFile, withTokens } from "./remote";
 import { renderTmpfilesD } from "./render";
 
 /** WSGI servers FlaskApp can install into the venv, pinned so every host runs the same version. */
@@ -111,6 +112,11 @@ export class FlaskApp extends pulumi.ComponentResource {
   readonly wsgiServers: readonly WsgiServerName[];
   /** Hash of the environment file (secret when any value is): a change restarts the services. */
   readonly environmentHash: pulumi.Output<string>;
+  /**
+   * Fingerprint of the environment that shows when it changed without revealing it (an HMAC keyed
+   * with the host's private key, see `environmentFingerprints`); not secret.
+   */
+  readonly environmentFingerprint: pulumi.Output<string>;
   /** Changes at every write of the environment file (its write nonce): the servers apply it after each. */
   readonly environmentWritten: pulumi.Output<string>;
   /** Done when the release and venv are live: services depend on it. */
@@ -214,7 +220,10 @@ export class FlaskApp extends pulumi.ComponentResource {
       `${name}-release`,
       conn,
       {
-        create: releaseScript({ archive: uploaded, sha256: archive.sha256, releaseDir, uploadUrn: upload.urn }).apply((script) => asRoot(conn, script)),
+        create: withTokens(
+          tagged({ kind: "release", app: app.name, baseDir: app.baseDir, id: this.releaseId }),
+          releaseScript({ archive: uploaded, sha256: archive.sha256, releaseDir, uploadUrn: upload.urn }).apply((script) => asRoot(conn, script)),
+        ),
         // The replaced release goes once `current` points elsewhere.
         delete: asRoot(conn, `[ "$(readlink ${q(`${app.baseDir}/current`)})" = ${q(`releases/${this.releaseId}`)} ] || rm -rf ${q(releaseDir)}`),
         stdin: manifest,
@@ -245,7 +254,7 @@ export class FlaskApp extends pulumi.ComponentResource {
       `${name}-venv`,
       conn,
       {
-        create: asRoot(conn, [
+        create: withTokens(tagged({ kind: "venv", app: app.name, baseDir: app.baseDir, id: this.venvId }), asRoot(conn, [
           "set -eu",
           `v=${q(venvDir)}`,
           `if [ ! -e "$v/.flaskstack-complete" ]; then`,
@@ -269,7 +278,7 @@ export class FlaskApp extends pulumi.ComponentResource {
           `  touch "$v/.flaskstack-complete"`,
           `  trap - EXIT`,
           `fi`,
-        ].join("\n")),
+        ].join("\n"))),
         delete: asRoot(conn, `[ "$(readlink ${q(`${app.baseDir}/venv`)})" = ${q(`venvs/${this.venvId}`)} ] || rm -rf ${q(venvDir)}`),
         stdin: venvInput,
         triggers: [this.venvId],
@@ -286,10 +295,17 @@ export class FlaskApp extends pulumi.ComponentResource {
       return `# Managed by flaskstack — changes here are overwritten\n${entries.map(([k, v]) => `${k}=${q(String(v))}\n`).join("")}`;
     });
     this.environmentHash = envContent.apply((c) => contentHash(c));
+    // Per key, so the review report can say which keys were added, changed or removed.
+    const keyFingerprints = pulumi.unsecret(
+      pulumi.all([conn.ssh.privateKey, args.environment ?? {}]).apply(([secret, env]) =>
+        environmentFingerprints(String(secret ?? ""), env as Record<string, string>),
+      ),
+    );
+    this.environmentFingerprint = keyFingerprints.apply((fp) => contentHash(fp));
     const envFile = managedFile(
       `${name}-env`,
       conn,
-      { path: this.envFile, content: envContent, owner: app.user, group: app.group, mode: "0400" },
+      { path: this.envFile, content: envContent, owner: app.user, group: app.group, mode: "0400", tokens: { keys: keyFingerprints } },
       { parent: this, dependsOn: [base] },
     );
     this.environmentWritten = envFile.stdout;
@@ -311,12 +327,12 @@ export class FlaskApp extends pulumi.ComponentResource {
       `${name}-activate`,
       conn,
       {
-        create: asRoot(conn, [
+        create: withTokens(tagged({ kind: "activate", app: app.name, baseDir: app.baseDir, release: this.releaseId, venv: this.venvId }), asRoot(conn, [
           "set -eu",
           `cd ${q(app.baseDir)}`,
           `ln -sfn ${q(`venvs/${this.venvId}`)} venv.tmp && mv -Tf venv.tmp venv`,
           `ln -sfn ${q(`releases/${this.releaseId}`)} current.tmp && mv -Tf current.tmp current`,
-        ].join("\n")),
+        ].join("\n"))),
         triggers: [this.releaseId, this.venvId],
         logging: "stderr",
       },

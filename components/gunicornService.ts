@@ -44,6 +44,8 @@ export class GunicornService extends pulumi.ComponentResource implements WsgiSer
     this.config = app.host.facts.apply((facts) => renderGunicornConf(resolveGunicorn(gunicornArgs, { app: app.app, facts })));
     const server = superviseServer(this, name, {
       app,
+      server: "gunicorn",
+      reloadKind: "HUP",
       program: app.app.name,
       configFile: { path: s.configPath, content: this.config },
       command: s.command,

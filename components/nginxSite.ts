@@ -9,7 +9,7 @@ import { resourceError } from "./errors";
 import { Host } from "./host";
 import { shellQuote as q } from "./quote";
 import { contentHash } from "./release/archive";
-import { asRoot, managedFile, probeScript, probeStdin, remoteCommand, withTokens } from "./remote";
+import { asRoot, managedFile, probeScript, probeStdin, remoteCommand, tagged, withTokens } from "./remote";
 import { renderNginxSite } from "./render";
 import { WsgiService } from "./wsgiService";
 
@@ -108,7 +108,7 @@ export class NginxSite extends pulumi.ComponentResource {
 
     // The token shows in the preview that the site changed and nginx reloads.
     // The site file's write nonce goes on stdin: nginx reloads after every write of the file.
-    const reloadCommand = withTokens({ site: contentHash(this.config) }, asRoot(conn, reload));
+    const reloadCommand = withTokens(tagged({ kind: "nginx", site: s.name }, { site: contentHash(this.config) }), asRoot(conn, reload));
     const reloaded = remoteCommand(
       `${name}-reload`,
       conn,

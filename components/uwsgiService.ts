@@ -46,6 +46,9 @@ export class UwsgiService extends pulumi.ComponentResource implements WsgiServic
     const fifo = shellCommand([s.masterFifo]);
     const server = superviseServer(this, name, {
       app,
+      server: "uwsgi",
+      reloadKind: "graceful reload",
+      codeReloadKind: s.lazyApps ? "chain reload" : "graceful reload",
       program: app.app.name,
       configFile: { path: s.configPath, content: this.config },
       command: s.command,

@@ -45,6 +45,8 @@ export class WaitressService extends pulumi.ComponentResource implements WsgiSer
     this.argv = renderWaitressArgv(s);
     const server = superviseServer(this, name, {
       app,
+      server: "waitress",
+      reloadKind: "restart",
       program: app.app.name,
       command: this.argv,
       processUser: s.processUser,

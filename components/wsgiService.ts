@@ -4,10 +4,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { HostFacts, Listener } from "./config";
+import { HostFacts, Listener, ReloadKind, ServerProfile } from "./config";
 import { FlaskApp } from "./flaskApp";
 import { contentHash } from "./release/archive";
-import { applyScript, asRoot, managedFile, remoteCommand, serverRecordPath, ServerStatePaths, startWrapperScript, withTokens } from "./remote";
+import { applyScript, asRoot, managedFile, remoteCommand, serverRecordPath, ServerStatePaths, startWrapperScript, tagged, withTokens } from "./remote";
 import { SupervisorProgram } from "./supervisorProgram";
 
 /** Facts used only to validate arguments while the real ones are unknown (first preview). */
@@ -29,6 +29,11 @@ export interface WsgiService extends pulumi.Resource {
 
 export interface SupervisedServerSpec {
   readonly app: FlaskApp;
+  /** Which server it is, and how its reload scripts apply a change (for the review report). */
+  readonly server: ServerProfile["server"];
+  readonly reloadKind: ReloadKind;
+  /** @default `reloadKind` */
+  readonly codeReloadKind?: ReloadKind;
   /** Program name in supervisor. */
   readonly program: string;
   /** Server config file (absent for servers configured on the command line). */
@@ -103,11 +108,20 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
   // nothing. The tokens make the preview show which one changed; the environment's (secret when any
   // value is) goes on stdin.
   const configHash = spec.configFile ? spec.configFile.content.apply((c) => contentHash(c)) : pulumi.output("none");
+  const profile: ServerProfile = {
+    program: spec.program,
+    server: spec.server,
+    reload: spec.reloadKind,
+    codeReload: spec.codeReloadKind ?? spec.reloadKind,
+    startSecs: program.settings.startsecs,
+  };
+  // The tokens are the apply's decision inputs (config/actions.ts): the report reads them.
   const script = withTokens(
-    {
+    tagged({ kind: "server", profile }, {
       config: configHash,
       code: app.version,
-    },
+      environment: app.environmentFingerprint,
+    }),
     asRoot(
       conn,
       applyScript({

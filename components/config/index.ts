@@ -15,3 +15,5 @@ export * from "./systemd";
 export * from "./tmpfiles";
 export * from "./preflight";
 export * from "./sandbox";
+export * from "./actions";
+export * from "./tokens";

@@ -9,6 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
+import { REVIEW_LABEL, ReviewTag, reviewTagValue, TOKEN_TEXT } from "../config/tokens";
 import { shellQuote } from "../quote";
 
 export interface HostConnection {
@@ -50,8 +51,6 @@ export function remoteCommand(
   );
 }
 
-/** Characters a token may hold: one printable line (a comment ends at the first line break). */
-const TOKEN_TEXT = /^[^\x00-\x1f\x7f]*$/;
 
 /**
  * `command` with one `# <label>: <value>` comment line per token in front of it. The shell ignores
@@ -59,13 +58,18 @@ const TOKEN_TEXT = /^[^\x00-\x1f\x7f]*$/;
  * preview shows which token changed, line by line. Tokens are never secret (secret triggers go on
  * stdin) and never hold a line break.
  */
-export function withTokens(tokens: Readonly<Record<string, pulumi.Input<string>>>, command: string): pulumi.Output<string> {
+export function withTokens(tokens: Readonly<Record<string, pulumi.Input<string>>>, command: pulumi.Input<string>): pulumi.Output<string> {
   const labels = Object.keys(tokens).sort();
-  return pulumi.all(labels.map((l) => tokens[l])).apply((values) => {
+  return pulumi.all([command, ...labels.map((l) => tokens[l])]).apply(([command, ...values]) => {
     const lines = values.map((v, i) => {
       if (!TOKEN_TEXT.test(v)) throw new Error(`flaskstack: token ${labels[i]} must be one printable line (got ${JSON.stringify(v)})`);
       return `# ${labels[i]}: ${v}\n`;
     });
     return `${lines.join("")}${command}`;
   });
+}
+
+/** The tokens plus the review tag that tells the reports what the command is (config/tokens.ts). */
+export function tagged(tag: ReviewTag, tokens: Readonly<Record<string, pulumi.Input<string>>> = {}): Record<string, pulumi.Input<string>> {
+  return { ...tokens, [REVIEW_LABEL]: reviewTagValue(tag) };
 }

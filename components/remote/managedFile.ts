@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { shellQuote as q } from "../quote";
-import { asRoot, HostConnection, PrimitiveOptions, remoteCommand } from "./connection";
+import { asRoot, HostConnection, PrimitiveOptions, remoteCommand, tagged, withTokens } from "./connection";
 import { claimScript, ifOwnerScript, ownerId } from "./ownership";
 
 export interface ManagedFileSpec {
@@ -27,6 +27,8 @@ export interface ManagedFileSpec {
   readonly onVerifyFailure?: string;
   /** Script run as root after the file is removed on delete (e.g. reload the service). */
   readonly afterDelete?: string;
+  /** Extra preview tokens (never secret), e.g. the environment's key fingerprints. */
+  readonly tokens?: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 /** The install script: atomic replace, optional verify with rollback, then `owner` claims the path. */
@@ -84,7 +86,8 @@ export function managedFile(
     name,
     conn,
     {
-      create: owner.apply((o) => asRoot(conn, installScript(spec, o))),
+      // Tagged as a file, so the review report shows the content's diff under this path.
+      create: withTokens(tagged({ kind: "file", path: spec.path, ...(spec.afterDelete ? { afterDelete: true } : {}) }, spec.tokens), owner.apply((o) => asRoot(conn, installScript(spec, o)))),
       delete: owner.apply((o) => asRoot(conn, deleteScript(spec, o))),
       stdin: spec.content,
       // A file that moves is a different file: remove the old path, then write the new one.

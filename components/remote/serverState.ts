@@ -10,14 +10,13 @@
  * | differs from the record                         | action                                          |
  * |-------------------------------------------------|-------------------------------------------------|
  * | not running (stopped, FATAL, BACKOFF)           | start it                                        |
- * | pid (no record, or started by something else)   | restart                                         |
- * | environment file (read once, at start)          | restart                                         |
- * | config file                                     | graceful reload                                 |
- * | release or venv                                 | code reload (chain reload with uWSGI lazy-apps) |
+ * | then the rows of `SERVER_ACTIONS` (config/actions.ts), first match: pid → restart,               |
+ * | environment file → restart, config file → graceful reload, release or venv → code reload          |
  * | nothing                                         | nothing                                         |
  *
  * Nothing here depends on the previous command's output or on the SSH environment.
  */
+import { SERVER_ACTIONS } from "../config/actions";
 import { shellQuote as q } from "../quote";
 
 export interface ServerStatePaths {
@@ -113,10 +112,11 @@ export function applyScript(spec: ApplySpec): string {
     `pid=$(supervisorctl pid "$prog")`,
     `now=$(${fingerprintScript(paths)})`,
     `was=$(cat ${rec} 2>/dev/null || true)`,
-    `if [ "$(field "$was" pid)" != "pid $pid" ]; then action=restart why="no record of what pid $pid started with"`,
-    `elif [ "$(field "$was" env)" != "$(field "$now" env)" ]; then action=restart why="environment changed"`,
-    `elif [ "$(field "$was" config)" != "$(field "$now" config)" ]; then action=reload why="config changed"`,
-    `elif [ "$(field "$was" code)" != "$(field "$now" code)" ]; then action=code-reload why="code changed"`,
+    // The decision table, row by row (config/actions.ts): the first difference decides.
+    ...SERVER_ACTIONS.map((row, i) => {
+      const test = row.when === "pid" ? `[ "$(field "$was" pid)" != "pid $pid" ]` : `[ "$(field "$was" ${row.when})" != "$(field "$now" ${row.when})" ]`;
+      return `${i === 0 ? "if" : "elif"} ${test}; then action=${row.action} why="${row.why}"`;
+    }),
     `else action=none why="already runs the current files"`,
     `fi`,
     `case "$action" in`,

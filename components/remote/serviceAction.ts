@@ -5,7 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { asRoot, HostConnection, PrimitiveOptions, remoteCommand } from "./connection";
+import { ReviewTag } from "../config/tokens";
+import { asRoot, HostConnection, PrimitiveOptions, remoteCommand, tagged, withTokens } from "./connection";
 
 export interface ServiceActionSpec {
   /** Script run as root (already built with the quoting function). */
@@ -14,6 +15,8 @@ export interface ServiceActionSpec {
   readonly triggers: pulumi.Input<unknown>[];
   /** Script run as root when the action's owner is destroyed (e.g. stop the service). */
   readonly onDelete?: string;
+  /** What the action is, for the review report. */
+  readonly tag?: ReviewTag;
 }
 
 export function serviceAction(
@@ -26,7 +29,7 @@ export function serviceAction(
     name,
     conn,
     {
-      create: asRoot(conn, spec.script),
+      create: spec.tag === undefined ? asRoot(conn, spec.script) : withTokens(tagged(spec.tag), asRoot(conn, spec.script)),
       delete: spec.onDelete === undefined ? undefined : asRoot(conn, spec.onDelete),
       triggers: spec.triggers,
       logging: "stdoutAndStderr",

@@ -1,0 +1,89 @@
+/**
+ * What a change does to a supervised WSGI server: the one decision table that the apply script on
+ * the host (`remote/serverState.ts`), the preview's tokens and the review report all read.
+ *
+ * The apply script checks the rows in order against what the server was started with (recorded on
+ * the host) and takes the first that matches; the report takes the same first match from what a
+ * preview changes. Pure: no `@pulumi` import.
+ */
+
+/** What the apply does to the running server. */
+export type ServerAction = "start" | "restart" | "reload" | "code-reload" | "none";
+
+/** What a preview can see change for a server: the inputs the apply script fingerprints. */
+export type ServerChange = "env" | "config" | "code";
+
+export interface ServerActionRow {
+  /**
+   * What differs from the record: `pid` (the server was started by something else, only the host
+   * can tell) or one of the fingerprinted inputs.
+   */
+  readonly when: "pid" | ServerChange;
+  readonly action: ServerAction;
+  /** Why, as the apply prints it. */
+  readonly why: string;
+}
+
+/**
+ * In check order. An environment is read once, when the process starts, so it needs a restart; a
+ * config file is re-read by a graceful reload; code is re-imported by a (chain) reload.
+ */
+export const SERVER_ACTIONS: readonly ServerActionRow[] = [
+  { when: "pid", action: "restart", why: "no record of what pid $pid started with" },
+  { when: "env", action: "restart", why: "environment changed" },
+  { when: "config", action: "reload", why: "config changed" },
+  { when: "code", action: "code-reload", why: "code changed" },
+];
+
+/** The action a set of changes takes: the first row that matches, else nothing. */
+export function serverActionFor(changed: ReadonlySet<ServerChange>): ServerAction {
+  return SERVER_ACTIONS.find((row) => row.when !== "pid" && changed.has(row.when))?.action ?? "none";
+}
+
+/** How a server carries out a reload: each server's component says which of these its scripts do. */
+export type ReloadKind = "graceful reload" | "chain reload" | "HUP" | "restart";
+
+/** What the report needs to know of a server to describe its action (travels as a preview token). */
+export interface ServerProfile {
+  /** Supervisor program name. */
+  readonly program: string;
+  readonly server: "uwsgi" | "gunicorn" | "waitress";
+  /** How it applies a changed config file. */
+  readonly reload: ReloadKind;
+  /** How it applies changed code only. */
+  readonly codeReload: ReloadKind;
+  /** Seconds supervisor waits before it counts a (re)start as up: about how long a restart drops requests. */
+  readonly startSecs: number;
+}
+
+/** One line saying what an action does to the server and whether requests are dropped. */
+export function describeServerAction(action: ServerAction, profile: ServerProfile): string {
+  const how = (kind: ReloadKind): string => {
+    switch (kind) {
+      case "restart":
+        return restartText(profile);
+      case "chain reload":
+        return "chain reload: workers replaced one at a time, no requests dropped";
+      case "HUP":
+        return "graceful reload (HUP): new workers start, old ones finish their requests";
+      default:
+        return "graceful reload: the master re-reads its config, no requests dropped";
+    }
+  };
+  switch (action) {
+    case "none":
+      return "nothing";
+    case "start":
+      return "start";
+    case "restart":
+      return restartText(profile);
+    case "reload":
+      return how(profile.reload);
+    case "code-reload":
+      return how(profile.codeReload);
+  }
+}
+
+function restartText(profile: ServerProfile): string {
+  return `restart: requests dropped for about ${Math.max(1, profile.startSecs)} s`;
+}
