@@ -221,7 +221,7 @@ export class FlaskApp extends pulumi.ComponentResource {
       conn,
       {
         create: withTokens(
-          tagged({ kind: "release", app: app.name, baseDir: app.baseDir, id: this.releaseId }),
+          tagged(conn, { kind: "release", app: app.name, baseDir: app.baseDir, id: this.releaseId }),
           releaseScript({ archive: uploaded, sha256: archive.sha256, releaseDir, uploadUrn: upload.urn }).apply((script) => asRoot(conn, script)),
         ),
         // The replaced release goes once `current` points elsewhere.
@@ -254,7 +254,7 @@ export class FlaskApp extends pulumi.ComponentResource {
       `${name}-venv`,
       conn,
       {
-        create: withTokens(tagged({ kind: "venv", app: app.name, baseDir: app.baseDir, id: this.venvId }), asRoot(conn, [
+        create: withTokens(tagged(conn, { kind: "venv", app: app.name, baseDir: app.baseDir, id: this.venvId }), asRoot(conn, [
           "set -eu",
           `v=${q(venvDir)}`,
           `if [ ! -e "$v/.flaskstack-complete" ]; then`,
@@ -314,7 +314,10 @@ export class FlaskApp extends pulumi.ComponentResource {
     // app's environment. A release that cannot load fails `up` here with its own traceback, and the
     // running release keeps serving.
     const check = entryCheckScript({ user: app.user, releaseDir, venvDir, envFile: this.envFile, entry: app.entry });
-    const checkCommand = withTokens({ release: this.releaseId, venv: this.venvId, entry: args.entry }, asRoot(conn, check));
+    const checkCommand = withTokens(
+      tagged(conn, { kind: "step", what: `entry check: the new code and venv of ${app.name} import ${args.entry} as ${app.user}, before anything switches` }, { release: this.releaseId, venv: this.venvId, entry: args.entry }),
+      asRoot(conn, check),
+    );
     const checked = remoteCommand(
       `${name}-check`,
       conn,
@@ -327,7 +330,7 @@ export class FlaskApp extends pulumi.ComponentResource {
       `${name}-activate`,
       conn,
       {
-        create: withTokens(tagged({ kind: "activate", app: app.name, baseDir: app.baseDir, release: this.releaseId, venv: this.venvId }), asRoot(conn, [
+        create: withTokens(tagged(conn, { kind: "activate", app: app.name, baseDir: app.baseDir, release: this.releaseId, venv: this.venvId }), asRoot(conn, [
           "set -eu",
           `cd ${q(app.baseDir)}`,
           `ln -sfn ${q(`venvs/${this.venvId}`)} venv.tmp && mv -Tf venv.tmp venv`,

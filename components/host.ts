@@ -75,6 +75,7 @@ export class Host extends pulumi.ComponentResource {
         privateKey: pulumi.secret(args.privateKey),
       },
       sudo: args.sudo ?? user !== "root",
+      label: hostLabel(name, user, args.address, args.port),
     };
 
     const gathered = args.facts
@@ -131,4 +132,11 @@ export function parseHostFacts(stdout: string): HostFacts {
     ...(kv.get("pythonVersion") ? { pythonVersion: kv.get("pythonVersion") } : {}),
     ...(kv.get("diskFreeKb") ? { diskFreeMb: Math.floor(Number(kv.get("diskFreeKb")) / 1024) } : {}),
   };
+}
+
+/** `name (user@address:port)`, or the parts of it known while the program runs. */
+export function hostLabel(name: string, user: string, address: pulumi.Input<string>, port: pulumi.Input<number> | undefined): string {
+  if (typeof address !== "string") return name;
+  const p = port === undefined ? 22 : port;
+  return `${name} (${user}@${address}${typeof p === "number" ? `:${p}` : ""})`;
 }

@@ -108,7 +108,7 @@ export class NginxSite extends pulumi.ComponentResource {
 
     // The token shows in the preview that the site changed and nginx reloads.
     // The site file's write nonce goes on stdin: nginx reloads after every write of the file.
-    const reloadCommand = withTokens(tagged({ kind: "nginx", site: s.name }, { site: contentHash(this.config) }), asRoot(conn, reload));
+    const reloadCommand = withTokens(tagged(conn, { kind: "nginx", site: s.name }, { site: contentHash(this.config) }), asRoot(conn, reload));
     const reloaded = remoteCommand(
       `${name}-reload`,
       conn,
@@ -120,7 +120,7 @@ export class NginxSite extends pulumi.ComponentResource {
     // services' revisions go on stdin (secret when an environment is).
     const tls = s.tls !== null && s.tls.redirectHttp;
     const probe = withTokens(
-      { site: contentHash(this.config), health: healthPath },
+      tagged(conn, { kind: "step", what: `site probe: \`up\` returns once ${healthPath} answers 2xx or 3xx through nginx` }, { site: contentHash(this.config), health: healthPath }),
       asRoot(
         conn,
         probeScript({

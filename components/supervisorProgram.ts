@@ -88,7 +88,7 @@ export class SupervisorProgram extends pulumi.ComponentResource {
         // The file's write nonce: `update` runs after every write of the file, also after a failed
         // `up` that left supervisor on other text.
         triggers: [this.config, ...dirs.map((d) => `${d.path}:${d.owner}:${d.group}:${d.mode}`), file.stdout],
-        tag: { kind: "supervisor", program: s.name, startSecs: s.startsecs },
+        tag: { kind: "supervisor", program: s.name, startSecs: s.startsecs, file: this.configPath },
       },
       { parent: this, dependsOn: [file] },
     );

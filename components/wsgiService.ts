@@ -117,7 +117,7 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
   };
   // The tokens are the apply's decision inputs (config/actions.ts): the report reads them.
   const script = withTokens(
-    tagged({ kind: "server", profile }, {
+    tagged(conn, { kind: "server", profile }, {
       config: configHash,
       code: app.version,
       environment: app.environmentFingerprint,

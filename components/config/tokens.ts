@@ -9,6 +9,8 @@ import { ServerProfile } from "./actions";
 
 /** The label of the tag that says what a command is. */
 export const REVIEW_LABEL = "flaskstack";
+/** The label of the token naming the host a tagged command runs on. */
+export const HOST_LABEL = "host";
 
 /** What a command is, for the reports. */
 export type ReviewTag =
@@ -22,10 +24,12 @@ export type ReviewTag =
   | { readonly kind: "release"; readonly app: string; readonly baseDir: string; readonly id: string }
   /** An app venv: its stdin is the requirements it installs. */
   | { readonly kind: "venv"; readonly app: string; readonly baseDir: string; readonly id: string }
+  /** A step the report lists as it is: the entry check, the site probe, the package transaction. */
+  | { readonly kind: "step"; readonly what: string }
   /** `current` and `venv` switched to a release. */
   | { readonly kind: "activate"; readonly app: string; readonly baseDir: string; readonly release: string; readonly venv: string }
   /** `supervisorctl update <program>`: starts, restarts or stops that program when its section changed. */
-  | { readonly kind: "supervisor"; readonly program: string; readonly startSecs: number };
+  | { readonly kind: "supervisor"; readonly program: string; readonly startSecs: number; readonly file: string };
 
 /** Characters a token may hold: one printable line. */
 export const TOKEN_TEXT = /^[^\x00-\x1f\x7f]*$/;

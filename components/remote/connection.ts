@@ -9,7 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { REVIEW_LABEL, ReviewTag, reviewTagValue, TOKEN_TEXT } from "../config/tokens";
+import { HOST_LABEL, REVIEW_LABEL, ReviewTag, reviewTagValue, TOKEN_TEXT } from "../config/tokens";
 import { shellQuote } from "../quote";
 
 export interface HostConnection {
@@ -17,6 +17,8 @@ export interface HostConnection {
   readonly ssh: command.types.input.remote.ConnectionArgs;
   /** Run privileged scripts through `sudo -n` (the login user is not root). */
   readonly sudo: boolean;
+  /** How the reports name the host: the Host's name, and `user@address:port` when that is known at preview. */
+  readonly label: string;
 }
 
 /** A POSIX shell script, run as root on the host (the script travels as one quoted argument). */
@@ -70,6 +72,6 @@ export function withTokens(tokens: Readonly<Record<string, pulumi.Input<string>>
 }
 
 /** The tokens plus the review tag that tells the reports what the command is (config/tokens.ts). */
-export function tagged(tag: ReviewTag, tokens: Readonly<Record<string, pulumi.Input<string>>> = {}): Record<string, pulumi.Input<string>> {
-  return { ...tokens, [REVIEW_LABEL]: reviewTagValue(tag) };
+export function tagged(conn: HostConnection, tag: ReviewTag, tokens: Readonly<Record<string, pulumi.Input<string>>> = {}): Record<string, pulumi.Input<string>> {
+  return { ...tokens, [REVIEW_LABEL]: reviewTagValue(tag), [HOST_LABEL]: conn.label };
 }

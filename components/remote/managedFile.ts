@@ -87,7 +87,7 @@ export function managedFile(
     conn,
     {
       // Tagged as a file, so the review report shows the content's diff under this path.
-      create: withTokens(tagged({ kind: "file", path: spec.path, ...(spec.afterDelete ? { afterDelete: true } : {}) }, spec.tokens), owner.apply((o) => asRoot(conn, installScript(spec, o)))),
+      create: withTokens(tagged(conn, { kind: "file", path: spec.path, ...(spec.afterDelete ? { afterDelete: true } : {}) }, spec.tokens), owner.apply((o) => asRoot(conn, installScript(spec, o)))),
       delete: owner.apply((o) => asRoot(conn, deleteScript(spec, o))),
       stdin: spec.content,
       // A file that moves is a different file: remove the old path, then write the new one.

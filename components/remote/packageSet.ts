@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { shellCommand } from "../quote";
-import { asRoot, HostConnection, PrimitiveOptions, remoteCommand, withTokens } from "./connection";
+import { asRoot, HostConnection, PrimitiveOptions, remoteCommand, tagged, withTokens } from "./connection";
 
 /** The install script for a sorted, de-duplicated package list. */
 export function aptInstallScript(packages: readonly string[]): string {
@@ -39,7 +39,10 @@ export function packageSet(
     conn,
     {
       // The gate appears in previews as what the packages were checked against.
-      create: opts.gate === undefined ? script : withTokens({ "host facts": opts.gate }, script),
+      create: withTokens(
+        tagged(conn, { kind: "step", what: `apt installs ${packages.join(" ")} (one transaction)` }, opts.gate === undefined ? {} : { "host facts": opts.gate }),
+        script,
+      ),
       logging: "stderr",
     },
     opts,

@@ -29,7 +29,7 @@ export function serviceAction(
     name,
     conn,
     {
-      create: spec.tag === undefined ? asRoot(conn, spec.script) : withTokens(tagged(spec.tag), asRoot(conn, spec.script)),
+      create: spec.tag === undefined ? asRoot(conn, spec.script) : withTokens(tagged(conn, spec.tag), asRoot(conn, spec.script)),
       delete: spec.onDelete === undefined ? undefined : asRoot(conn, spec.onDelete),
       triggers: spec.triggers,
       logging: "stdoutAndStderr",

@@ -4,7 +4,7 @@
  * recognised by their review tag (config/tokens.ts), never by the shape of their script. Pure.
  */
 import { describeServerAction, ServerAction, serverActionFor, ServerChange, ServerProfile } from "../config/actions";
-import { parseFingerprints, parseTokens, ReviewTag, reviewTagOf } from "../config/tokens";
+import { HOST_LABEL, parseFingerprints, parseTokens, ReviewTag, reviewTagOf } from "../config/tokens";
 
 /** The engine's stand-in for a value not known until apply. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -50,15 +50,17 @@ export interface CodeChange {
 }
 
 export interface HostChanges {
-  /** `user@address:port`. */
+  /** The Host's name, with `user@address:port` when known at preview. */
   readonly host: string;
   readonly files: FileChange[];
   readonly services: ServiceChange[];
   readonly code: CodeChange[];
   /** nginx sites tested and reloaded. */
   readonly nginx: string[];
-  /** Other resources that change (count by op), e.g. the package set or the site probe. */
-  readonly other: Record<string, number>;
+  /** Checks and other steps that run, described (the entry check, the site probe, the packages). */
+  readonly steps: string[];
+  /** Other steps that run: `name (op)`, e.g. a file upload. */
+  readonly other: string[];
 }
 
 export interface ReviewModel {
@@ -73,6 +75,7 @@ export interface ReviewModel {
 
 interface State {
   readonly urn?: string;
+  readonly parent?: string;
   readonly type?: string;
   readonly inputs?: Record<string, unknown>;
   readonly outputs?: Record<string, unknown>;
@@ -109,11 +112,10 @@ function normaliseOp(op: string): Op | undefined {
   }
 }
 
+/** The host a tagged command runs on (its `host` token; the connection itself is secret). */
 function hostOf(s: State | undefined): string | undefined {
-  const c = s?.inputs?.connection as Record<string, unknown> | undefined;
-  if (!c || typeof c !== "object") return undefined;
-  const show = (v: unknown): string => (v === UNKNOWN ? "(known after apply)" : v === SECRET ? "(secret)" : String(v ?? "?"));
-  return `${show(c.user ?? "root")}@${show(c.host)}:${show(c.port ?? 22)}`;
+  const create = s?.inputs?.create;
+  return typeof create === "string" ? parseTokens(create).get(HOST_LABEL) : undefined;
 }
 
 function nameOf(urn: string): string {
@@ -138,30 +140,43 @@ export function reviewModel(preview: unknown): ReviewModel {
   const elsewhere: string[] = [];
   const host = (name: string): HostChanges => {
     let h = hosts.get(name);
-    if (!h) hosts.set(name, (h = { host: name, files: [], services: [], code: [], nginx: [], other: {} }));
+    if (!h) hosts.set(name, (h = { host: name, files: [], services: [], code: [], nginx: [], steps: [], other: [] }));
     return h;
   };
+  // Untagged steps (the entry check, the probe, a file upload) belong to the host of their siblings.
+  const hostOfParent = new Map<string, string>();
+  for (const step of p.steps) {
+    for (const s of [step.newState, step.oldState]) {
+      const where = hostOf(s);
+      if (where !== undefined && s?.parent) hostOfParent.set(s.parent, where);
+    }
+  }
   for (const step of p.steps) {
     const op = normaliseOp(step.op);
     if (op === undefined || seen.has(step.urn)) continue;
     seen.add(step.urn);
     const type = step.newState?.type ?? step.oldState?.type ?? typeOf(step.urn);
     if (type.startsWith("pulumi:") || type.startsWith("flaskstack:")) continue;
-    const where = hostOf(step.newState) ?? hostOf(step.oldState);
-    if (type !== COMMAND || where === undefined) {
+    const parent = step.newState?.parent ?? step.oldState?.parent;
+    const where = hostOf(step.newState) ?? hostOf(step.oldState) ?? (parent ? hostOfParent.get(parent) : undefined);
+    if (where === undefined) {
       elsewhere.push(`${op} ${type} ${nameOf(step.urn)}`);
       continue;
     }
     const h = host(where);
+    if (type !== COMMAND) {
+      h.other.push(`${nameOf(step.urn)} (${op})`);
+      continue;
+    }
     const before = commandOf(step.oldState);
     const after = commandOf(step.newState);
     const tag = after.tag ?? before.tag;
-    if (!addTagged(h, tag, op, before, after)) h.other[op] = (h.other[op] ?? 0) + 1;
+    if (!addTagged(h, tag, op, before, after)) h.other.push(`${nameOf(step.urn)} (${op})`);
   }
   mergeSupervisor([...hosts.values()]);
   const summary = p.changeSummary ?? {};
   const all = [...hosts.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
-  const changes = elsewhere.length > 0 || all.some((h) => h.files.length + h.services.length + h.code.length + h.nginx.length + Object.keys(h.other).length > 0);
+  const changes = elsewhere.length > 0 || all.some((h) => h.files.length + h.services.length + h.code.length + h.nginx.length + h.steps.length + h.other.length > 0);
   return { hosts: all, elsewhere, summary, changes };
 }
 
@@ -192,6 +207,8 @@ function addTagged(h: HostChanges, tag: ReviewTag | undefined, op: Op, before: C
       if (op !== "delete") h.nginx.push(tag.site);
       return op !== "delete";
     case "supervisor":
+      // `update` restarts the program only when its section's text changed.
+      if (op !== "create" && op !== "delete" && sameText(h.files.find((f) => f.path === tag.file))) return true;
       h.services.push({
         program: tag.program,
         server: "supervisor",
@@ -201,13 +218,24 @@ function addTagged(h: HostChanges, tag: ReviewTag | undefined, op: Op, before: C
       });
       return true;
     case "release":
-    case "venv":
-      h.code.push(codeChange(tag.kind, tag.app, tag.id, op, before, after));
+    case "venv": {
+      const change = codeChange(tag.kind, tag.app, tag.id, op, before, after);
+      // The same release or venv, its step rewritten: nothing new is shipped or built.
+      if (!(op === "update" && before.tag?.kind === tag.kind && before.tag.id === tag.id)) h.code.push(change);
       return true;
+    }
+    case "step":
+      if (op !== "delete") h.steps.push(tag.what);
+      return op !== "delete";
     case "activate":
       // The switch itself: implied by the release/venv rows.
       return true;
   }
+}
+
+/** A file whose text stays the same (only its write step, owner or mode changes). */
+export function sameText(f: FileChange | undefined): boolean {
+  return f !== undefined && f.op !== "create" && f.op !== "delete" && f.before?.kind === "text" && f.after?.kind === "text" && f.before.text === f.after.text;
 }
 
 function fileChange(path: string, op: Op, before: CommandView, after: CommandView): FileChange {

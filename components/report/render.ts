@@ -5,7 +5,7 @@
  * Pure.
  */
 import { structuredPatch } from "diff";
-import { CodeChange, FileChange, HostChanges, ReviewModel, ServiceChange, Text } from "./preview";
+import { CodeChange, FileChange, HostChanges, ReviewModel, sameText, ServiceChange, Text } from "./preview";
 
 /** One GitHub comment holds 65,536 characters; a little is kept for what CI wraps around it. */
 export const DEFAULT_BUDGET = 65_000;
@@ -58,17 +58,20 @@ function summaryLine(model: ReviewModel): string {
 
 function hostBlocks(h: HostChanges, md: boolean, context: number): Block[] {
   const out: Block[] = [];
+  const same = h.files.filter(sameText);
   const lines: string[] = [];
   lines.push(md ? `### \`${h.host}\`\n` : `== ${h.host}`);
   if (h.services.length > 0) lines.push(...servicesTable(h.services, md));
   const bullets = [
     ...h.nginx.map((site) => `nginx site ${code(site, md)}: tested with \`nginx -t\`, then reloaded: no requests dropped`),
     ...h.code.map((c) => codeLine(c, md)),
-    ...Object.entries(h.other).map(([op, n]) => `${n} other step${n === 1 ? "" : "s"} to ${op} (packages, checks, the site probe)`),
+    ...(same.length > 0 ? [`written again with the same text (a new write step, owner or mode): ${same.map((f) => code(f.path, md)).join(", ")}`] : []),
+    ...h.steps,
+    ...(h.other.length > 0 ? [`other steps that run: ${h.other.map((o) => code(o, md)).join(", ")}`] : []),
   ];
   if (bullets.length > 0) lines.push(...bullets.map((b) => (md ? `- ${b}` : `  - ${b}`)), "");
   out.push({ text: `${lines.join("\n")}\n` });
-  for (const f of [...h.files].sort((a, b) => (a.path < b.path ? -1 : 1))) out.push(fileBlock(f, md, context));
+  for (const f of [...h.files].sort((a, b) => (a.path < b.path ? -1 : 1))) if (!sameText(f)) out.push(fileBlock(f, md, context));
   for (const c of h.code) if (c.kind === "venv" && c.after?.kind === "text") out.push(fileBlock(requirementsAsFile(c), md, context));
   return out;
 }
