@@ -177,7 +177,8 @@ export function unifiedDiff(path: string, op: FileChange["op"], before: string, 
   let removed = 0;
   let marked = false;
   for (const h of patch.hunks) {
-    out.push(`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`);
+    // As GNU diff writes it: an empty side starts before line 1.
+    out.push(`@@ -${h.oldLines === 0 ? h.oldStart - 1 : h.oldStart},${h.oldLines} +${h.newLines === 0 ? h.newStart - 1 : h.newStart},${h.newLines} @@`);
     for (const line of h.lines) {
       if (line.startsWith("+") || line.startsWith("-")) {
         if (line.startsWith("+")) added++;
@@ -198,9 +199,14 @@ export function unifiedDiff(path: string, op: FileChange["op"], before: string, 
 function fit(blocks: Block[], budget: number, md: boolean): string {
   const parts = blocks.map((b) => ({ ...b, current: b.text, isFolded: false }));
   const size = () => parts.reduce((n, p) => n + p.current.length, 0);
-  const noteRoom = 400;
   const folded: string[] = [];
-  while (size() + (folded.length > 0 ? noteRoom + folded.join(", ").length : 0) > budget) {
+  const noteFor = (): string => {
+    if (folded.length === 0) return "";
+    const shown = folded.slice(0, 10).map((f) => code(f, md)).join(", ");
+    const more = folded.length > 10 ? ` and ${folded.length - 10} more` : "";
+    return `${md ? "> " : ""}Folded to stay within ${budget.toLocaleString("en-US")} characters, longest first: ${shown}${more}. \`flaskstack report --format text\` prints them in full.\n`;
+  };
+  while (size() + noteFor().length > budget) {
     const candidates = parts.filter((p) => p.folded !== undefined && !p.isFolded);
     if (candidates.length === 0) break;
     const longest = candidates.reduce((a, b) => (b.current.length > a.current.length ? b : a));
@@ -209,7 +215,7 @@ function fit(blocks: Block[], budget: number, md: boolean): string {
     folded.push(longest.label ?? "a diff");
   }
   let doc = parts.map((p) => p.current).join("");
-  const note = folded.length > 0 ? `${md ? "> " : ""}Folded to stay within ${budget.toLocaleString("en-US")} characters, longest first: ${folded.map((f) => code(f, md)).join(", ")}. \`flaskstack report --format text\` prints them in full.\n` : "";
+  const note = noteFor();
   if (doc.length + note.length > budget) {
     const cut = `\n${md ? "> " : ""}Cut here: the rest of the report is over the ${budget.toLocaleString("en-US")}-character budget. \`flaskstack report --format text\` prints it in full.\n`;
     doc = doc.slice(0, Math.max(0, budget - note.length - cut.length - 40));
