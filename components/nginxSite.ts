@@ -120,7 +120,7 @@ export class NginxSite extends pulumi.ComponentResource {
     // services' revisions go on stdin (secret when an environment is).
     const tls = s.tls !== null && s.tls.redirectHttp;
     const probe = withTokens(
-      tagged(conn, { kind: "step", what: `site probe: \`up\` returns once ${healthPath} answers 2xx or 3xx through nginx` }, { site: contentHash(this.config), health: healthPath }),
+      tagged(conn, { kind: "step", what: `site probe of ${s.name}: \`up\` returns once ${healthPath} answers 2xx or 3xx through nginx` }, { site: contentHash(this.config), health: healthPath }),
       asRoot(
         conn,
         probeScript({

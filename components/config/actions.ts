@@ -58,7 +58,7 @@ export interface ServerProfile {
 
 /** One line saying what an action does to the server and whether requests are dropped. */
 export function describeServerAction(action: ServerAction, profile: ServerProfile): string {
-  const how = (kind: ReloadKind): string => {
+  const how = (kind: ReloadKind, code: boolean): string => {
     switch (kind) {
       case "restart":
         return restartText(profile);
@@ -67,7 +67,7 @@ export function describeServerAction(action: ServerAction, profile: ServerProfil
       case "HUP":
         return "graceful reload (HUP): new workers start, old ones finish their requests";
       default:
-        return "graceful reload: the master re-reads its config, no requests dropped";
+        return code ? "graceful reload: workers start again on the new code, no requests dropped" : "graceful reload: the master re-reads its config, no requests dropped";
     }
   };
   switch (action) {
@@ -78,9 +78,9 @@ export function describeServerAction(action: ServerAction, profile: ServerProfil
     case "restart":
       return restartText(profile);
     case "reload":
-      return how(profile.reload);
+      return how(profile.reload, false);
     case "code-reload":
-      return how(profile.codeReload);
+      return how(profile.codeReload, true);
   }
 }
 

@@ -38,6 +38,7 @@ export interface ServiceChange {
 export interface CodeChange {
   readonly app: string;
   readonly kind: "release" | "venv";
+  readonly baseDir: string;
   readonly op: Op;
   readonly id: string;
   readonly previousId?: string;
@@ -171,7 +172,9 @@ export function reviewModel(preview: unknown): ReviewModel {
     const before = commandOf(step.oldState);
     const after = commandOf(step.newState);
     const tag = after.tag ?? before.tag;
-    if (!addTagged(h, tag, op, before, after)) h.other.push(`${nameOf(step.urn)} (${op})`);
+    // A command deleted without a delete script runs nothing.
+    const runs = op !== "delete" || typeof step.oldState?.inputs?.delete === "string";
+    if (!addTagged(h, tag, op, before, after) && runs) h.other.push(`${nameOf(step.urn)} (${op})`);
   }
   mergeSupervisor([...hosts.values()]);
   const summary = p.changeSummary ?? {};
@@ -204,8 +207,8 @@ function addTagged(h: HostChanges, tag: ReviewTag | undefined, op: Op, before: C
       h.services.push(serverChange(tag.profile, op, before, after));
       return true;
     case "nginx":
-      if (op !== "delete") h.nginx.push(tag.site);
-      return op !== "delete";
+      h.nginx.push(op === "delete" ? `${tag.site} (removed)` : tag.site);
+      return true;
     case "supervisor":
       // `update` restarts the program only when its section's text changed.
       if (op !== "create" && op !== "delete" && sameText(h.files.find((f) => f.path === tag.file))) return true;
@@ -219,14 +222,15 @@ function addTagged(h: HostChanges, tag: ReviewTag | undefined, op: Op, before: C
       return true;
     case "release":
     case "venv": {
-      const change = codeChange(tag.kind, tag.app, tag.id, op, before, after);
+      const change = codeChange(tag.kind, tag.app, tag.baseDir, tag.id, op, before, after);
       // The same release or venv, its step rewritten: nothing new is shipped or built.
       if (!(op === "update" && before.tag?.kind === tag.kind && before.tag.id === tag.id)) h.code.push(change);
       return true;
     }
     case "step":
-      if (op !== "delete") h.steps.push(tag.what);
-      return op !== "delete";
+      // A check has nothing to undo: its delete runs nothing.
+      if (op !== "delete" && !h.steps.includes(tag.what)) h.steps.push(tag.what);
+      return true;
     case "activate":
       // The switch itself: implied by the release/venv rows.
       return true;
@@ -294,10 +298,10 @@ function manifestOf(t: Text | undefined): Map<string, string> {
   return m;
 }
 
-function codeChange(kind: "release" | "venv", app: string, id: string, op: Op, before: CommandView, after: CommandView): CodeChange {
+function codeChange(kind: "release" | "venv", app: string, baseDir: string, id: string, op: Op, before: CommandView, after: CommandView): CodeChange {
   const previousTag = before.tag;
   const previousId = previousTag && (previousTag.kind === "release" || previousTag.kind === "venv") ? previousTag.id : undefined;
-  const base = { app, kind, op, id, ...(previousId && previousId !== id ? { previousId } : {}) };
+  const base = { app, kind, baseDir, op, id, ...(previousId && previousId !== id ? { previousId } : {}) };
   if (kind === "venv") {
     return { ...base, added: [], changed: [], removed: [], before: op === "create" ? undefined : before.stdin, after: after.stdin };
   }

@@ -63,7 +63,11 @@ function hostBlocks(h: HostChanges, md: boolean, context: number): Block[] {
   lines.push(md ? `### \`${h.host}\`\n` : `== ${h.host}`);
   if (h.services.length > 0) lines.push(...servicesTable(h.services, md));
   const bullets = [
-    ...h.nginx.map((site) => `nginx site ${code(site, md)}: tested with \`nginx -t\`, then reloaded: no requests dropped`),
+    ...h.nginx.map((site) =>
+      site.endsWith(" (removed)")
+        ? `nginx site ${code(site.slice(0, -" (removed)".length), md)} removed: nginx reloads without it`
+        : `nginx site ${code(site, md)}: tested with \`nginx -t\`, then reloaded: no requests dropped`,
+    ),
     ...h.code.map((c) => codeLine(c, md)),
     ...(same.length > 0 ? [`written again with the same text (a new write step, owner or mode): ${same.map((f) => code(f.path, md)).join(", ")}`] : []),
     ...h.steps,
@@ -105,7 +109,7 @@ function codeLine(c: CodeChange, md: boolean): string {
 }
 
 function requirementsAsFile(c: CodeChange): FileChange {
-  return { path: `requirements of ${c.app} (venv ${c.id})`, op: c.before ? "update" : "create", before: c.before, after: c.after };
+  return { path: `${c.baseDir}/venvs/${c.id}/requirements.txt`, op: c.before ? "update" : "create", before: c.before, after: c.after };
 }
 
 const VERB: Record<FileChange["op"], string> = { create: "created", update: "changed", replace: "changed", delete: "deleted" };

@@ -6,18 +6,22 @@
  * host is clean; a hand edit and a stopped program are reported, and the `pulumi up --replace` the
  * report prints puts them back.
  */
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as http from "http";
+import { AddressInfo } from "net";
 import { sshExec, startHosts, TestHost } from "../hosts/harness";
+import { CI, workflowScripts } from "../unit/report/ciFiles";
 import { engineEnv, removeStackFile, uniqueStackName } from "./stack";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const PROJECT = path.join(__dirname, "review");
 const GOLDEN = path.join(PROJECT, "golden");
 const SAMPLE_APP = path.join(ROOT, "examples", "app");
-const CLI = path.join(ROOT, "components", "report", "cli.ts");
+/** The command as npm links it for users (`npx flaskstack`): the built package. */
+const CLI = path.join(ROOT, "bin", "components", "report", "cli.js");
 const STEP = 10 * 60_000;
 
 const CHANGES = ["none", "uwsgi", "gunicorn", "nginx", "environment", "code", "requirements", "new-site", "deleted-site"] as const;
@@ -34,7 +38,7 @@ function pulumi(args: string[], opts: { allowFail?: boolean } = {}): { status: n
 }
 
 function flaskstack(args: string[], input?: string): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "ts-node"), ["--transpile-only", CLI, ...args, "--stack", stackName, "--cwd", PROJECT], {
+  const r = spawnSync(process.execPath, [CLI, ...args, "--stack", stackName, "--cwd", PROJECT], {
     env,
     encoding: "utf8",
     input,
@@ -53,7 +57,7 @@ beforeAll(async () => {
   stackName = uniqueStackName("review");
   changedApp = fs.mkdtempSync(path.join(os.tmpdir(), "flaskstack-review-app-"));
   fs.cpSync(SAMPLE_APP, changedApp, { recursive: true });
-  pulumi(["stack", "init", stackName]);
+  pulumi(["stack", "init"]);
   const set = (key: string, value: string, secret = false) => pulumi(["config", "set", ...(secret ? ["--secret"] : []), key, value]);
   set("host", h.host);
   set("port", String(h.sshPort));
@@ -136,4 +140,75 @@ describe("flaskstack drift on a real host", () => {
     const ini = await sshExec(h!, "sudo -n grep -c '^processes = 9' /etc/shop/uwsgi.ini || true");
     expect(ini.stdout.trim()).toBe("0");
   }, 2 * STEP);
+});
+
+describe("the GitHub workflow's review steps", () => {
+  test("GIVEN a change WHEN its Preview, Report and Comment steps run as written THEN one comment is created, then updated", async () => {
+    pulumi(["config", "set", "change", "nginx"]);
+    const steps = workflowScripts("github-actions.yml").filter((s) => /^review: (Preview|Report|Comment)$/.test(s.label));
+    expect(steps.map((s) => s.label)).toEqual(["review: Preview", "review: Report", "review: Comment"]);
+    const posted: string[] = [];
+    const api = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (d) => (body += d));
+      req.on("end", () => {
+        res.setHeader("content-type", "application/json");
+        if (req.method === "GET") res.end(JSON.stringify(posted.map((b, i) => ({ id: i + 1, body: b }))));
+        else if (req.method === "POST") res.end(JSON.stringify({ id: posted.push(JSON.parse(body).body), html_url: "https://github.test/c" }));
+        else if (req.method === "PATCH") {
+          posted[Number(req.url!.split("/").pop()) - 1] = JSON.parse(body).body;
+          res.end(JSON.stringify({ html_url: "https://github.test/c" }));
+        } else res.end("{}");
+      });
+    });
+    await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "flaskstack-workflow-"));
+    try {
+      const event = path.join(work, "event.json");
+      fs.writeFileSync(event, JSON.stringify({ pull_request: { number: 12 } }));
+      const stepEnv = {
+        ...env,
+        PULUMI_STACK: stackName,
+        GITHUB_TOKEN: "test-token",
+        GITHUB_REPOSITORY: "owner/app",
+        GITHUB_EVENT_PATH: event,
+        GITHUB_API_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+      };
+      // `npx flaskstack` is the package's bin; run from the project, as in a checkout of it.
+      const shim = `npx() { if [ "$1" = flaskstack ]; then shift; node ${JSON.stringify(CLI)} "$@"; else command npx "$@"; fi; }\ncd ${JSON.stringify(PROJECT)}\n`;
+      // Asynchronously: the stand-in API answers from this process.
+      const run = (script: string) =>
+        new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+          const p = spawn("bash", ["-e", "-c", shim + script.replace(/preview\.json/g, path.join(work, "preview.json")).replace(/report\.md/g, path.join(work, "report.md"))], { env: stepEnv });
+          let stdout = "";
+          let stderr = "";
+          p.stdout.on("data", (d) => (stdout += d));
+          p.stderr.on("data", (d) => (stderr += d));
+          p.on("close", (status) => resolve({ status, stdout, stderr }));
+        });
+      for (const round of [1, 2]) {
+        for (const step of steps) {
+          const r = await run(step.script);
+          expect({ step: step.label, round, status: r.status, stderr: r.stderr.replace(/^warning: .*\n/gm, "") }).toEqual({ step: step.label, round, status: 0, stderr: "" });
+          if (step.label === "review: Comment") expect(r.stdout).toBe(`${round === 1 ? "created" : "updated"} comment https://github.test/c\n`);
+        }
+      }
+      expect(posted).toHaveLength(1);
+      expect(posted[0]).toContain("+    client_max_body_size 20m;");
+    } finally {
+      api.close();
+      fs.rmSync(work, { recursive: true, force: true });
+      pulumi(["config", "set", "change", "none"]);
+    }
+  }, STEP);
+
+  test("GIVEN the workflows' pulumi calls WHEN checked against the CLI THEN every subcommand and flag exists", () => {
+    const calls = [...workflowScripts("github-actions.yml"), ...workflowScripts("gitlab-ci.yml")].flatMap((s) => [...s.script.matchAll(/\bpulumi ((?:[a-z]+ )*?)((?:--[a-z-]+ ?)+)/g)]);
+    expect(calls.length).toBeGreaterThanOrEqual(4);
+    for (const [, sub, flags] of calls) {
+      const help = spawnSync("pulumi", [...sub.trim().split(" "), "--help"], { env, encoding: "utf8" }).stdout;
+      for (const flag of flags.trim().split(/\s+/)) expect({ sub, flag, known: help.includes(`${flag} `) || help.includes(`${flag}\n`) }).toEqual({ sub, flag, known: true });
+    }
+    expect(fs.existsSync(CI)).toBe(true);
+  });
 });
