@@ -20,6 +20,8 @@ export interface Connection {
   readonly user: string;
   readonly privateKey: string;
   readonly sudo: boolean;
+  /** The connection's `hostKey` (e.g. `ssh-ed25519 AAAA…`): checked, as the command plugin checks it. */
+  readonly hostKey?: string;
 }
 
 export type Check =
@@ -71,6 +73,7 @@ export function driftTargets(exported: unknown): DriftTarget[] {
       user: String(plain(c.user) ?? "root"),
       privateKey: String(plain(c.privateKey) ?? ""),
       sudo: commandBody(create).startsWith("sudo -n "),
+      ...(typeof plain(c.hostKey) === "string" && plain(c.hostKey) !== "" ? { hostKey: String(plain(c.hostKey)) } : {}),
     };
     const key = `${connection.user}@${connection.host}:${connection.port}`;
     let target = byHost.get(key);
@@ -145,27 +148,39 @@ export function compareAnswers(checks: readonly Check[], stdout: string): CheckR
   });
 }
 
-export async function checkDrift(targets: readonly DriftTarget[], opts: { knownHosts?: string } = {}): Promise<HostResult[]> {
+export interface DriftOptions {
+  /** A known_hosts file to check host keys against. */
+  readonly knownHosts?: string;
+  /** The ssh client. @default "ssh" from PATH */
+  readonly ssh?: string;
+}
+
+export async function checkDrift(targets: readonly DriftTarget[], opts: DriftOptions = {}): Promise<HostResult[]> {
   return Promise.all(targets.map((t) => checkHost(t, opts)));
 }
 
-async function checkHost(t: DriftTarget, opts: { knownHosts?: string }): Promise<HostResult> {
+async function checkHost(t: DriftTarget, opts: DriftOptions): Promise<HostResult> {
   const c = t.connection;
   const name = `${c.user}@${c.host}:${c.port}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flaskstack-drift-"));
   try {
     const key = path.join(dir, "key");
     fs.writeFileSync(key, c.privateKey.endsWith("\n") ? c.privateKey : `${c.privateKey}\n`, { mode: 0o600 });
-    // Without --known-hosts, host keys are not checked: the same as the command plugin that applied
-    // the stack. The script only reads.
-    const hostKeys = opts.knownHosts
-      ? ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${opts.knownHosts}`]
+    // The host key is checked as the command plugin checks it: against the connection's `hostKey`
+    // when it has one (or a --known-hosts file), else not at all. The script only reads.
+    let knownHosts = opts.knownHosts;
+    if (knownHosts === undefined && c.hostKey !== undefined) {
+      knownHosts = path.join(dir, "known_hosts");
+      fs.writeFileSync(knownHosts, `${c.port === 22 ? c.host : `[${c.host}]:${c.port}`} ${c.hostKey.trim()}\n`);
+    }
+    const hostKeys = knownHosts
+      ? ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${knownHosts}`]
       : ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"];
     const args = [
       "-i", key, "-p", String(c.port), "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=15", "-o", "LogLevel=ERROR",
       ...hostKeys, "--", `${c.user}@${c.host}`, `${c.sudo ? "sudo -n " : ""}sh -s`,
     ];
-    const { code, stdout, stderr } = await run("ssh", args, driftScript(t.checks));
+    const { code, stdout, stderr } = await run(opts.ssh ?? "ssh", args, driftScript(t.checks));
     if (code !== 0) return { host: name, results: [], error: `ssh exited ${code}: ${stderr.trim() || stdout.trim()}` };
     return { host: name, results: compareAnswers(t.checks, stdout) };
   } finally {

@@ -139,6 +139,7 @@ export function reviewModel(preview: unknown): ReviewModel {
   const seen = new Set<string>();
   const hosts = new Map<string, HostChanges>();
   const elsewhere: string[] = [];
+  const unplaced: string[] = [];
   const host = (name: string): HostChanges => {
     let h = hosts.get(name);
     if (!h) hosts.set(name, (h = { host: name, files: [], services: [], code: [], nginx: [], steps: [], other: [] }));
@@ -161,7 +162,7 @@ export function reviewModel(preview: unknown): ReviewModel {
     const parent = step.newState?.parent ?? step.oldState?.parent;
     const where = hostOf(step.newState) ?? hostOf(step.oldState) ?? (parent ? hostOfParent.get(parent) : undefined);
     if (where === undefined) {
-      elsewhere.push(`${op} ${type} ${nameOf(step.urn)}`);
+      (type === COMMAND ? unplaced : elsewhere).push(type === COMMAND ? `${nameOf(step.urn)} (${op})` : `${op} ${type} ${nameOf(step.urn)}`);
       continue;
     }
     const h = host(where);
@@ -176,6 +177,10 @@ export function reviewModel(preview: unknown): ReviewModel {
     const runs = op !== "delete" || typeof step.oldState?.inputs?.delete === "string";
     if (!addTagged(h, tag, op, before, after) && runs) h.other.push(`${nameOf(step.urn)} (${op})`);
   }
+  // A command whose text is not known yet (it waits for the host's facts) names no host: with one
+  // host it can only be that one.
+  if (hosts.size === 1) [...hosts.values()][0].other.push(...unplaced);
+  else elsewhere.push(...unplaced.map((u) => `${u} on a host known after apply`));
   mergeSupervisor([...hosts.values()]);
   const summary = p.changeSummary ?? {};
   const all = [...hosts.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));

@@ -131,7 +131,7 @@ function fileBlock(f: FileChange, md: boolean, context: number): Block {
     notes.push(
       k.unknown
         ? "environment keys: known after apply; values are never shown"
-        : `environment keys: ${parts.join("; ") || "none changed"} (values are never shown)`,
+        : `environment keys: ${parts.join("; ") || (f.op === "create" ? "none" : "none changed")} (values are never shown)`,
     );
   }
   const before = f.op === "create" ? { kind: "text" as const, text: "" } : f.before;

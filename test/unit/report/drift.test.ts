@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { reviewTagValue, ReviewTag } from "../../../components/config/tokens";
-import { compareAnswers, driftReport, driftScript, driftTargets } from "../../../components/report/drift";
+import { checkDrift, compareAnswers, driftReport, driftScript, driftTargets } from "../../../components/report/drift";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const secret = (v: unknown) => ({ [SIG]: "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify(v) });
@@ -18,7 +18,7 @@ function resource(name: string, tag: ReviewTag, stdin?: unknown, sudo = true) {
     urn: `urn:pulumi:dev::p::flaskstack:index:FlaskApp$command:remote:Command::${name}`,
     type: "command:remote:Command",
     inputs: {
-      connection: secret({ host: "198.51.100.7", port: 2222, user: "deploy", privateKey: "KEY" }),
+      connection: secret({ host: "127.0.0.1", port: 2222, user: "deploy", privateKey: "KEY" }),
       create: `# flaskstack: ${reviewTagValue(tag)}\n# host: vm\n${sudo ? "sudo -n " : ""}sh -c 'true'`,
       ...(stdin === undefined ? {} : { stdin }),
     },
@@ -49,7 +49,7 @@ test("GIVEN a stack export WHEN read THEN files (secret ones too), releases and 
   };
   const [t, ...rest] = driftTargets(exported);
   expect(rest).toEqual([]);
-  expect(t.connection).toEqual({ host: "198.51.100.7", port: 2222, user: "deploy", privateKey: "KEY", sudo: true });
+  expect(t.connection).toEqual({ host: "127.0.0.1", port: 2222, user: "deploy", privateKey: "KEY", sudo: true });
   expect(t.checks.map((c) => (c.kind === "program" ? `program ${c.program}` : `${c.kind} ${c.path}`))).toEqual([
     "file /etc/shop/uwsgi.ini",
     "file /etc/shop/env",
@@ -109,4 +109,32 @@ test("GIVEN every check as applied WHEN reported THEN no drift and exit code 0; 
   const down = driftReport([{ host: "vm", results: [], error: "ssh exited 255: Connection refused" }], "text");
   expect(down.drifted).toBe(true);
   expect(down.text).toContain("== vm: not checked\n  ssh exited 255: Connection refused");
+});
+
+describe("the ssh call", () => {
+  const fakeSsh = (bin: string) =>
+    fs.writeFileSync(
+      path.join(bin, "ssh"),
+      `#!/bin/sh\nLOG=${JSON.stringify(dir)}\nprintf '%s\\n' "$@" > "$LOG/args"\nfor a in "$@"; do case "$a" in UserKnownHostsFile=/dev/null) ;; UserKnownHostsFile=*) cp "\${a#UserKnownHostsFile=}" "$LOG/known_hosts";; esac; done\ncat > "$LOG/script"\necho "0 $(printf 'a\\n' | sha256sum | cut -d' ' -f1)"\n`,
+      { mode: 0o755 },
+    );
+
+  test.each([
+    ["no hostKey: not checked, as the command plugin", undefined, ["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"], undefined],
+    ["a hostKey: checked against it", "ssh-ed25519 AAAAC3Nza", ["StrictHostKeyChecking=yes"], "[127.0.0.1]:2222 ssh-ed25519 AAAAC3Nza\n"],
+  ])("GIVEN %s WHEN drift logs in THEN ssh gets the key, batch mode and the script on stdin", async (_label, hostKey, expected, knownHosts) => {
+    const bin = path.join(dir, "bin");
+    fs.mkdirSync(bin);
+    fakeSsh(bin);
+    // The client is given by path: nothing here may dial out, even by mistake.
+    {
+      const check = { kind: "file" as const, path: "/etc/a", sha256: sha("a\n"), urn: "u", replaceDisrupts: false };
+      const [result] = await checkDrift([{ connection: { host: "127.0.0.1", port: 2222, user: "deploy", privateKey: "KEY", sudo: true, ...(hostKey ? { hostKey } : {}) }, checks: [check] }], { ssh: path.join(bin, "ssh") });
+      expect(result).toEqual({ host: "deploy@127.0.0.1:2222", results: [{ check, ok: true, found: "as applied" }] });
+      const args = fs.readFileSync(path.join(dir, "args"), "utf8").trim().split("\n");
+      expect(args).toEqual(expect.arrayContaining(["-p", "2222", "BatchMode=yes", "--", "deploy@127.0.0.1", "sudo -n sh -s", ...expected]));
+      expect(fs.readFileSync(path.join(dir, "script"), "utf8")).toBe(driftScript([check]));
+      expect(fs.existsSync(path.join(dir, "known_hosts")) ? fs.readFileSync(path.join(dir, "known_hosts"), "utf8") : undefined).toBe(knownHosts);
+    }
+  });
 });

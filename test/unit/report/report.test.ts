@@ -7,7 +7,7 @@ import { environmentFingerprints, parseTokens, reviewTagOf, reviewTagValue, Revi
 import { reviewModel, SECRET, UNKNOWN } from "../../../components/report/preview";
 import { renderReport, REPORT_MARKER, unifiedDiff } from "../../../components/report/render";
 
-const HOST = "vm (deploy@198.51.100.7:22)";
+const HOST = "vm (deploy@127.0.0.1:22)";
 
 function commandText(tag: ReviewTag, tokens: Record<string, string> = {}): string {
   const all: Record<string, string> = { ...tokens, flaskstack: reviewTagValue(tag), host: HOST };
