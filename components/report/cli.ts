@@ -15,7 +15,7 @@ import * as fs from "fs";
 import { checkDrift, driftReport, DriftTarget, driftTargets } from "./drift";
 import { upsertComment } from "./github";
 import { reviewModel } from "./preview";
-import { DEFAULT_BUDGET, renderReport } from "./render";
+import { DEFAULT_BUDGET, renderFailure, renderReport } from "./render";
 
 export interface Flags {
   readonly [name: string]: string | boolean | undefined;
@@ -128,7 +128,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       const json = source ? readInput(source) : pulumi(["preview", "--json", "--non-interactive", ...stackArgs], cwd);
       const preview = parseJson(json, source ? `--preview ${source}` : "the preview's output") as { diagnostics?: { severity?: string; message?: string }[] };
       const failed = (preview.diagnostics ?? []).filter((d) => d.severity === "error");
-      if (failed.length > 0) throw new Error(`the preview failed:\n${failed.map((d) => (d.message ?? "").trim()).join("\n")}`);
+      if (failed.length > 0) {
+        // The reviewer sees why, in place of a report that would be out of date.
+        write(flags, renderFailure(failed.map((d) => (d.message ?? "").trim()), { format: fmt, budget, title: str(flags, "title") ?? str(flags, "stack") }));
+        process.stderr.write(`flaskstack: the preview failed:\n${failed.map((d) => (d.message ?? "").trim()).join("\n")}\n`);
+        return 1;
+      }
       const model = reviewModel(preview);
       write(flags, renderReport(model, { format: fmt, budget, title: str(flags, "title") ?? str(flags, "stack") }));
       return model.changes ? 2 : 0;

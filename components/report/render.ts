@@ -239,3 +239,14 @@ function openFence(doc: string): string | undefined {
   }
   return open;
 }
+
+/** The report of a preview that failed: its error messages, in place of the changes. */
+export function renderFailure(messages: readonly string[], opts: RenderOptions): string {
+  const md = opts.format === "markdown";
+  const budget = opts.budget ?? DEFAULT_BUDGET;
+  const title = opts.title ? ` · ${opts.title}` : "";
+  const head = md ? `${REPORT_MARKER}\n## flaskstack: the preview failed${title}\n\n` : `flaskstack: the preview failed${title}\n\n`;
+  const text = messages.join("\n\n").slice(0, Math.max(0, budget - head.length - 200));
+  const fence = "`".repeat(Math.max(3, longestRun(text, "`") + 1));
+  return md ? `${head}\`pulumi up\` would not run: fix this first.\n\n${fence}\n${text}\n${fence}\n` : `${head}${text}\n`;
+}

@@ -195,9 +195,21 @@ describe("the GitHub workflow's review steps", () => {
       }
       expect(posted).toHaveLength(1);
       expect(posted[0]).toContain("+    client_max_body_size 20m;");
+      // A preview that fails: the Report step fails, and the comment says why instead of going stale.
+      pulumi(["config", "set", "port", "not-a-port"]);
+      const results: { step: string; status: number | null }[] = [];
+      for (const step of steps) results.push({ step: step.label, status: (await run(step.script)).status });
+      expect(results).toEqual([
+        { step: "review: Preview", status: 0 },
+        { step: "review: Report", status: 1 },
+        { step: "review: Comment", status: 0 },
+      ]);
+      expect(posted).toHaveLength(1);
+      expect(posted[0]).toMatch(/^<!-- flaskstack-report -->\n## flaskstack: the preview failed · .*\n\n`pulumi up` would not run: fix this first\.\n\n```\n[^]*port[^]*```\n$/);
     } finally {
       api.close();
       fs.rmSync(work, { recursive: true, force: true });
+      pulumi(["config", "set", "port", String(h!.sshPort)]);
       pulumi(["config", "set", "change", "none"]);
     }
   }, STEP);

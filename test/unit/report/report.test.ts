@@ -5,7 +5,7 @@
 import { SERVER_ACTIONS, serverActionFor, ServerProfile } from "../../../components/config/actions";
 import { environmentFingerprints, parseTokens, reviewTagOf, reviewTagValue, ReviewTag } from "../../../components/config/tokens";
 import { reviewModel, SECRET, UNKNOWN } from "../../../components/report/preview";
-import { renderReport, REPORT_MARKER, unifiedDiff } from "../../../components/report/render";
+import { renderFailure, renderReport, REPORT_MARKER, unifiedDiff } from "../../../components/report/render";
 
 const HOST = "vm (deploy@127.0.0.1:22)";
 
@@ -167,4 +167,11 @@ describe("tokens", () => {
     const d = unifiedDiff("/f", "update", "a\nb\nc\n", "a\nB\nc\nd\n");
     expect({ added: d.added, removed: d.removed }).toEqual({ added: 2, removed: 1 });
   });
+});
+
+test("GIVEN a failed preview WHEN reported THEN the document says so with the engine's messages, fenced", () => {
+  expect(renderFailure(["error: Configuration 'p:port' value `x` is not a number"], { format: "markdown", title: "prod" })).toBe(
+    `${REPORT_MARKER}\n## flaskstack: the preview failed · prod\n\n\`pulumi up\` would not run: fix this first.\n\n\`\`\`\nerror: Configuration 'p:port' value \`x\` is not a number\n\`\`\`\n`,
+  );
+  expect(renderFailure(["boom"], { format: "text" })).toBe("flaskstack: the preview failed\n\nboom\n");
 });
