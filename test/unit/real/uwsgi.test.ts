@@ -103,7 +103,9 @@ describe("uWSGI serves with a rendered config", () => {
 
             const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
             proc.kill(settings.stopSignal === "TERM" ? "SIGTERM" : "SIGKILL");
-            const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r("still running"), 15_000))]);
+            let timer: NodeJS.Timeout | undefined;
+            const code = await Promise.race([exited, new Promise<string>((r) => (timer = setTimeout(() => r("still running"), 15_000)))]);
+            clearTimeout(timer); // or jest waits for it after the run
             expect({ code, log: code === 0 ? "" : log }).toEqual({ code: 0, log: "" });
             expect(log).toContain("goodbye to uWSGI");
             expect(fs.existsSync(settings.pidfile)).toBe(false); // vacuum

@@ -61,7 +61,9 @@ describe("waitress-serve runs the rendered argv", () => {
 
             const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
             proc.kill(`SIG${settings.stopSignal}`);
-            const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r("still running"), 10_000))]);
+            let timer: NodeJS.Timeout | undefined;
+            const code = await Promise.race([exited, new Promise<string>((r) => (timer = setTimeout(() => r("still running"), 10_000)))]);
+            clearTimeout(timer); // or jest waits for it after the run
             expect(code).not.toBe("still running");
         },
         30_000,
