@@ -165,12 +165,15 @@ func TestCopyToRemotePlacesFilesAsTheOfficialPlugin(t *testing.T) {
 		}
 	}
 	// Modes are not carried over: the executable bit of app.tar is gone.
-	info, _ := os.Stat(filepath.Join(remote, "app.tar"))
+	info, err := os.Stat(filepath.Join(remote, "app.tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if info.Mode().Perm()&0o111 != 0 {
 		t.Fatalf("mode %v: the official plugin sends no attributes", info.Mode())
 	}
 	// Text into a directory is refused with the official message.
-	err := copyToRemote(context.Background(), CopyToRemoteInputs{Connection: s.connection(), RemotePath: remote, Source: types.AssetOrArchive{Asset: &resource.Asset{Text: "x"}}})
+	err = copyToRemote(context.Background(), CopyToRemoteInputs{Connection: s.connection(), RemotePath: remote, Source: types.AssetOrArchive{Asset: &resource.Asset{Text: "x"}}})
 	if err == nil || !strings.Contains(err.Error(), "is a directory; when using a text asset, remotePath must be a file path") {
 		t.Fatalf("got %v", err)
 	}

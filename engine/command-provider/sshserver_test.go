@@ -32,17 +32,26 @@ type testServer struct {
 
 func startTestServer(t *testing.T) *testServer {
 	t.Helper()
-	_, hostPriv, _ := ed25519.GenerateKey(rand.Reader)
+	_, hostPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	hostSigner, err := ssh.NewSignerFromKey(hostPriv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	clientPub, clientPriv, _ := ed25519.GenerateKey(rand.Reader)
+	clientPub, clientPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	block, err := ssh.MarshalPrivateKey(clientPriv, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sshPub, _ := ssh.NewPublicKey(clientPub)
+	sshPub, err := ssh.NewPublicKey(clientPub)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := &ssh.ServerConfig{
 		PublicKeyCallback: func(_ ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
 			if string(key.Marshal()) == string(sshPub.Marshal()) {
