@@ -8,7 +8,10 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import {
   AppContext,
+  envLoaderPath,
   environmentFingerprints,
+  parseFingerprints,
+  START_ENV_KEY,
   absolutePathRule,
   appRuntimeDir,
   octalMode,
@@ -24,7 +27,7 @@ import { Host } from "./host";
 import { shellCommand, shellQuote as q } from "./quote";
 import { collectAppFiles, contentHash, renderManifest, writeReleaseArchive } from "./release/archive";
 import { asRoot, claimScript, entryCheckScript, entryCheckStdin, ifOwnerScript, managedFile, ownerId, releaseScript, remoteCommand, tagged, uploadFile, withTokens } from "./remote";
-import { renderTmpfilesD } from "./render";
+import { renderEnvFile, renderEnvLoader, renderTmpfilesD } from "./render";
 
 /** WSGI servers FlaskApp can install into the venv, pinned so every host runs the same version. */
 export const WSGI_SERVER_PINS = {
@@ -95,6 +98,12 @@ export interface FlaskAppArgs {
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** An environment key: a shell variable name, outside the `FLASKSTACK_` names flaskstack sets itself. */
+function envKeyRule(argument: string, key: string) {
+  if (!ENV_KEY.test(key)) return rule(true, argument, `\`environment\` keys must match ${ENV_KEY.source} (got ${JSON.stringify(key)})`);
+  return rule(key.startsWith("FLASKSTACK_"), argument, `\`environment\` keys starting with FLASKSTACK_ are flaskstack's own (got ${JSON.stringify(key)})`);
+}
+
 export class FlaskApp extends pulumi.ComponentResource {
   /** Names and paths on the host (user, `/srv/<name>/current`, venv, run, log and config dirs). */
   readonly app: AppContext;
@@ -117,6 +126,10 @@ export class FlaskApp extends pulumi.ComponentResource {
    * with the host's private key, see `environmentFingerprints`); not secret.
    */
   readonly environmentFingerprint: pulumi.Output<string>;
+  /** Fingerprint of the variables read at process start (`START_ENV_KEY`): a change restarts the servers. */
+  readonly startEnvironmentFingerprint: pulumi.Output<string>;
+  /** `<configDir>/load_env.py`: loads the environment file before a server imports the app. */
+  readonly envLoader: string;
   /** Changes at every write of the environment file (its write nonce): the servers apply it after each. */
   readonly environmentWritten: pulumi.Output<string>;
   /** Done when the release and venv are live: services depend on it. */
@@ -139,9 +152,7 @@ export class FlaskApp extends pulumi.ComponentResource {
         [
           rule(!sourceOk, "source", `\`source\` must be a local directory holding the app (got ${JSON.stringify(args.source)})`),
           rule(sourceOk && !isFile(reqPath), "requirementsFile", `\`requirementsFile\` must name a file in \`source\` (${reqPath} does not exist)`),
-          eachRule("environment", envKeys, (arg, k) =>
-            rule(!ENV_KEY.test(k), arg, `\`environment\` keys must match ${ENV_KEY.source} (got ${JSON.stringify(k)})`),
-          ),
+          eachRule("environment", envKeys, (arg, k) => envKeyRule(arg, k)),
           eachRule("wsgiServers", args.wsgiServers, (arg, s) =>
             rule(!(s in WSGI_SERVER_PINS), arg, `\`${arg}\` must be one of ${Object.keys(WSGI_SERVER_PINS).join(", ")} (got ${JSON.stringify(s)})`),
           ),
@@ -289,10 +300,9 @@ export class FlaskApp extends pulumi.ComponentResource {
 
     // 4. The environment file: shell assignments, sourced by the service wrapper as the app starts.
     const envContent = pulumi.output(args.environment ?? {}).apply((env) => {
-      const entries = Object.entries(env as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : 1));
-      const bad = entries.find(([k]) => !ENV_KEY.test(k));
-      if (bad) throw new pulumi.ResourceError(`\`environment\` keys must match ${ENV_KEY.source} (got ${JSON.stringify(bad[0])})`, this);
-      return `# Managed by flaskstack — changes here are overwritten\n${entries.map(([k, v]) => `${k}=${q(String(v))}\n`).join("")}`;
+      const bad = Object.keys(env).map((k) => envKeyRule("environment", k)).find((r) => r.condition);
+      if (bad) throw new pulumi.ResourceError(bad.message, this);
+      return renderEnvFile(env as Record<string, string>);
     });
     this.environmentHash = envContent.apply((c) => contentHash(c));
     // Per key, so the review report can say which keys were added, changed or removed.
@@ -302,6 +312,9 @@ export class FlaskApp extends pulumi.ComponentResource {
       ),
     );
     this.environmentFingerprint = keyFingerprints.apply((fp) => contentHash(fp));
+    this.startEnvironmentFingerprint = keyFingerprints.apply((fp) =>
+      contentHash([...parseFingerprints(fp)].filter(([k]) => START_ENV_KEY.test(k)).map(([k, v]) => `${k}=${v}`).join(" ")),
+    );
     const envFile = managedFile(
       `${name}-env`,
       conn,
@@ -309,6 +322,14 @@ export class FlaskApp extends pulumi.ComponentResource {
       { parent: this, dependsOn: [base] },
     );
     this.environmentWritten = envFile.stdout;
+    // The servers run it before they import the app: a changed environment applies with a reload.
+    this.envLoader = envLoaderPath(app);
+    const loader = managedFile(
+      `${name}-env-loader`,
+      conn,
+      { path: this.envLoader, content: renderEnvLoader(this.envFile), owner: "root", group: app.group, mode: "0640" },
+      { parent: this, dependsOn: [base] },
+    );
 
     // 5. Before anything switches: the new code and venv import the entry as the app user, with the
     // app's environment. A release that cannot load fails `up` here with its own traceback, and the
@@ -322,7 +343,7 @@ export class FlaskApp extends pulumi.ComponentResource {
       `${name}-check`,
       conn,
       { create: checkCommand, update: checkCommand, stdin: this.environmentHash.apply(entryCheckStdin), logging: "stderr" },
-      { parent: this, dependsOn: [release, venv, envFile] },
+      { parent: this, dependsOn: [release, venv, envFile, loader] },
     );
 
     // 6. Go live: switch `current` and `venv` atomically (rename over the old symlink).

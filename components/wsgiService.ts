@@ -121,6 +121,7 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
       config: configHash,
       code: app.version,
       environment: app.environmentFingerprint,
+      "start-environment": app.startEnvironmentFingerprint,
     }),
     asRoot(
       conn,

@@ -10,8 +10,11 @@
 /** What the apply does to the running server. */
 export type ServerAction = "start" | "restart" | "reload" | "code-reload" | "none";
 
-/** What a preview can see change for a server: the inputs the apply script fingerprints. */
-export type ServerChange = "env" | "config" | "code";
+/**
+ * What a preview can see change for a server: the inputs the apply script fingerprints. `envstart`
+ * is the part of the environment read when a process starts (`START_ENV_KEY`), `env` the rest.
+ */
+export type ServerChange = "envstart" | "env" | "config" | "code";
 
 export interface ServerActionRow {
   /**
@@ -25,19 +28,26 @@ export interface ServerActionRow {
 }
 
 /**
- * In check order. An environment is read once, when the process starts, so it needs a restart; a
- * config file is re-read by a graceful reload; code is re-imported by a (chain) reload.
+ * In check order. Variables the interpreter or the server reads at start need a restart; the rest of
+ * the environment is loaded again by the servers before they import the app (the environment loader),
+ * so a graceful reload applies it, as it applies a config file; code is re-imported by a (chain) reload.
  */
 export const SERVER_ACTIONS: readonly ServerActionRow[] = [
   { when: "pid", action: "restart", why: "no record of what pid $pid started with" },
-  { when: "env", action: "restart", why: "environment changed" },
+  { when: "envstart", action: "restart", why: "a variable read at process start changed" },
+  { when: "env", action: "reload", why: "environment changed" },
   { when: "config", action: "reload", why: "config changed" },
   { when: "code", action: "code-reload", why: "code changed" },
 ];
 
+/** The row a set of changes takes: the first that matches, if any. */
+export function serverRowFor(changed: ReadonlySet<ServerChange>): ServerActionRow | undefined {
+  return SERVER_ACTIONS.find((row) => row.when !== "pid" && changed.has(row.when));
+}
+
 /** The action a set of changes takes: the first row that matches, else nothing. */
 export function serverActionFor(changed: ReadonlySet<ServerChange>): ServerAction {
-  return SERVER_ACTIONS.find((row) => row.when !== "pid" && changed.has(row.when))?.action ?? "none";
+  return serverRowFor(changed)?.action ?? "none";
 }
 
 /** How a server carries out a reload: each server's component says which of these its scripts do. */
@@ -57,7 +67,7 @@ export interface ServerProfile {
 }
 
 /** One line saying what an action does to the server and whether requests are dropped. */
-export function describeServerAction(action: ServerAction, profile: ServerProfile): string {
+export function describeServerAction(action: ServerAction, profile: ServerProfile, because?: ServerChange): string {
   const how = (kind: ReloadKind, code: boolean): string => {
     switch (kind) {
       case "restart":
@@ -67,7 +77,10 @@ export function describeServerAction(action: ServerAction, profile: ServerProfil
       case "HUP":
         return "graceful reload (HUP): new workers start, old ones finish their requests";
       default:
-        return code ? "graceful reload: workers start again on the new code, no requests dropped" : "graceful reload: the master re-reads its config, no requests dropped";
+        if (code) return "graceful reload: workers start again on the new code, no requests dropped";
+        return because === "env"
+          ? "graceful reload: workers start again with the new environment, no requests dropped"
+          : "graceful reload: the master re-reads its config, no requests dropped";
     }
   };
   switch (action) {

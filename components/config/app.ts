@@ -86,3 +86,21 @@ export function resolveAppContext(args: AppArgs): AppContext {
         entry: parseWsgiEntry(args.entry),
     };
 }
+
+/**
+ * The app's environment loader, `<configDir>/load_env.py`: the servers run it before they import the
+ * app (uWSGI `pyimport`, the top of gunicorn.conf.py), so a changed environment file takes effect with
+ * their graceful reload instead of a restart.
+ */
+export function envLoaderPath(app: AppContext): string {
+    return `${app.configDir}/load_env.py`;
+}
+
+/** The environment file holds this key too: the keys it sets, so the loader can unset removed ones. */
+export const ENV_KEYS_VARIABLE = "FLASKSTACK_ENV_KEYS";
+
+/**
+ * Variables read when a process starts (by the Python interpreter, the dynamic linker or the server
+ * itself), not by the app: a change to one of them needs a restart, not a reload.
+ */
+export const START_ENV_KEY = /^(PYTHON[A-Z0-9_]*|LD_[A-Z0-9_]*|UWSGI_[A-Z0-9_]*|GUNICORN_[A-Z0-9_]*|WEB_CONCURRENCY|PATH)$/;

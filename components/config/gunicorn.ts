@@ -1,7 +1,7 @@
 /**
  * Gunicorn: arguments → fully resolved settings (pure). Rendered by `renderGunicornConf`.
  */
-import { ResolveContext } from "./app";
+import { envLoaderPath, ResolveContext } from "./app";
 import { throwIfInvalid } from "./errors";
 import { wsgiEntryToString } from "./entry";
 import { DEFAULT_WORKER_THREADS, defaultWorkerCount, GUNICORN_WORKERS_PER_CORE } from "./facts";
@@ -110,6 +110,8 @@ export interface GunicornArgs {
 }
 
 export interface GunicornSettings {
+    /** Run at the top of the config, read again at every HUP: the app's environment loader (see `envLoaderPath`). */
+    readonly envLoader: string;
     /** `module:callable` or `module:factory()` (Gunicorn's `wsgi_app`). */
     readonly wsgiApp: string;
     readonly chdir: string;
@@ -199,6 +201,7 @@ export function resolveGunicorn(args: GunicornArgs, ctx: ResolveContext): Gunico
     const gracefulTimeout = args.gracefulTimeout ?? 30;
     const configPath = `${app.configDir}/gunicorn.conf.py`;
     return {
+        envLoader: envLoaderPath(app),
         wsgiApp: wsgiEntryToString(app.entry),
         chdir: app.appDir,
         procName: app.name,

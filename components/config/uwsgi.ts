@@ -1,7 +1,7 @@
 /**
  * uWSGI: arguments → fully resolved settings (pure). Rendered by `renderUwsgiIni`.
  */
-import { ResolveContext } from "./app";
+import { envLoaderPath, ResolveContext } from "./app";
 import { wsgiEntryToString } from "./entry";
 import { throwIfInvalid } from "./errors";
 import { DEFAULT_WORKER_THREADS, defaultWorkerCount } from "./facts";
@@ -133,6 +133,8 @@ export interface UwsgiSettings {
     /** The venv (`home`). */
     readonly home: string;
     readonly pythonpath: readonly string[];
+    /** Run before the app is imported (`pyimport`): the app's environment loader (see `envLoaderPath`). */
+    readonly pyimport: readonly string[];
     readonly master: boolean;
     readonly processes: number;
     readonly threads: number;
@@ -239,6 +241,7 @@ export function resolveUwsgi(args: UwsgiArgs, ctx: ResolveContext): UwsgiSetting
         chdir: app.appDir,
         home: app.venvDir,
         pythonpath: args.pythonpath ?? [app.appDir],
+        pyimport: [envLoaderPath(app)],
         master: true,
         processes: args.processes ?? defaultWorkerCount(facts),
         threads: args.threads ?? DEFAULT_WORKER_THREADS,

@@ -17,6 +17,7 @@
  * Nothing here depends on the previous command's output or on the SSH environment.
  */
 import { SERVER_ACTIONS } from "../config/actions";
+import { START_ENV_KEY } from "../config/app";
 import { shellQuote as q } from "../quote";
 
 export interface ServerStatePaths {
@@ -39,11 +40,15 @@ export function serverRecordPath(runDir: string, program: string): string {
 
 /**
  * One line of shell printing the fingerprint: `env <sha256>`, `config <sha256>` (or `config none`),
- * `code <release> <venv>`. The wrapper and the apply script use this same text, so they agree.
+ * `code <release> <venv>`, and `envstart <sha256>` of the variables read at process start. The
+ * wrapper and the apply script use this same text, so they agree.
  */
 export function fingerprintScript(p: ServerStatePaths): string {
   const sha = (file: string) => `$(sha256sum < ${q(file)} 2>/dev/null | cut -d' ' -f1)`;
+  // The variables read at process start, on their own: a change to one of them needs a restart.
+  const startKeys = q(START_ENV_KEY.source.replace(/\$$/, "="));
   return [
+    `echo "envstart $(grep -E ${startKeys} ${q(p.envFile)} 2>/dev/null | sha256sum | cut -d' ' -f1)"`,
     `echo "env ${sha(p.envFile)}"`,
     `echo "config ${p.configFile === undefined ? "none" : sha(p.configFile)}"`,
     `echo "code $(readlink ${q(`${p.baseDir}/current`)}) $(readlink ${q(`${p.baseDir}/venv`)})"`,

@@ -75,5 +75,12 @@ export function renderGunicornConf(s: GunicornSettings): string {
         ["accesslog", s.accessLog],
         ["errorlog", s.errorLog],
     ];
-    return [MANAGED_HEADER, ...settings.map(([name, value]) => `${name} = ${pythonLiteral(value)}`), ""].join("\n");
+    // The app's environment: loaded at start and again at every HUP (Gunicorn reads this file again),
+    // before the new workers import the app.
+    // No names are bound: Gunicorn takes every module-level name of this file for a setting.
+    const loader = [
+        `if __import__("os").path.exists(${pythonLiteral(s.envLoader)}):`,
+        `    __import__("runpy").run_path(${pythonLiteral(s.envLoader)})`,
+    ];
+    return [MANAGED_HEADER, ...loader, ...settings.map(([name, value]) => `${name} = ${pythonLiteral(value)}`), ""].join("\n");
 }

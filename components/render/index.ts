@@ -8,3 +8,4 @@ export * from "./waitress";
 export * from "./supervisor";
 export * from "./systemd";
 export * from "./tmpfiles";
+export * from "./envLoader";

@@ -76,6 +76,7 @@ export function renderUwsgiIni(s: UwsgiSettings): string {
         ["chdir", s.chdir],
         ["home", s.home],
         ...s.pythonpath.map((p): [string, string] => ["pythonpath", p]),
+        ...s.pyimport.map((p): [string, string] => ["pyimport", p]),
         ["need-app", s.needApp],
         ["master", s.master],
         ["processes", s.processes],

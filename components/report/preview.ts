@@ -3,7 +3,7 @@
  * (old and new text), what each server's apply will do, code and requirements changes. Commands are
  * recognised by their review tag (config/tokens.ts), never by the shape of their script. Pure.
  */
-import { describeServerAction, ServerAction, serverActionFor, ServerChange, ServerProfile } from "../config/actions";
+import { describeServerAction, ServerAction, ServerChange, ServerProfile, serverRowFor } from "../config/actions";
 import { HOST_LABEL, parseFingerprints, parseTokens, ReviewTag, reviewTagOf } from "../config/tokens";
 
 /** The engine's stand-in for a value not known until apply. */
@@ -266,7 +266,10 @@ function fileChange(path: string, op: Op, before: CommandView, after: CommandVie
   };
 }
 
-const CHANGE_LABELS: Record<ServerChange, string> = { env: "environment", config: "config", code: "code" };
+/** The apply step's token for each change the decision table knows. */
+const CHANGE_LABELS: Record<ServerChange, string> = { envstart: "start-environment", env: "environment", config: "config", code: "code" };
+/** How the report says which changed. */
+const CHANGE_WORDS: Record<ServerChange, string> = { envstart: "a variable read at process start", env: "environment", config: "config", code: "code" };
 
 function serverChange(profile: ServerProfile, op: Op, before: CommandView, after: CommandView): ServiceChange {
   if (op === "create") return { program: profile.program, server: profile.server, action: "start", does: "start (new server)", because: "new" };
@@ -281,13 +284,14 @@ function serverChange(profile: ServerProfile, op: Op, before: CommandView, after
     changed.add(change);
     if (now === UNKNOWN) unknown.push(label);
   }
-  const action = serverActionFor(changed);
-  const because = [...changed].map((c) => `${CHANGE_LABELS[c]}${unknown.includes(CHANGE_LABELS[c]) ? " (may change: known after apply)" : " changed"}`);
+  const row = serverRowFor(changed);
+  const action = row?.action ?? "none";
+  const because = [...changed].map((c) => `${CHANGE_WORDS[c]}${unknown.includes(CHANGE_LABELS[c]) ? " (may change: known after apply)" : " changed"}`);
   return {
     program: profile.program,
     server: profile.server,
     action,
-    does: action === "none" ? "nothing: the files it runs with are rewritten unchanged" : describeServerAction(action, profile),
+    does: action === "none" ? "nothing: the files it runs with are rewritten unchanged" : describeServerAction(action, profile, row?.when === "pid" ? undefined : row?.when),
     because: because.length > 0 ? because.join(", ") : "its files are written again",
   };
 }

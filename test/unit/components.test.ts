@@ -69,7 +69,7 @@ describe("the resource graph", () => {
     await value(uwsgi.config);
 
     const commands = seen.filter((r) => r.type === "command:remote:Command");
-    expect(commands).toHaveLength(16);
+    expect(commands).toHaveLength(17);
     for (const c of commands) {
       expect(c.parent).toBeDefined();
       // Child names are derived from the component name: `<component>-<role>`.

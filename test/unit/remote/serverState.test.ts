@@ -90,9 +90,10 @@ describe("start wrapper", () => {
     const pid = fs.readFileSync(path.join(h.dir, "pid"), "utf8").trim();
     const record = fs.readFileSync(h.paths.record, "utf8").split("\n");
     expect(record[0]).toBe(`pid ${pid}`);
-    expect(record[1]).toMatch(/^env [0-9a-f]{64}$/);
-    expect(record[2]).toMatch(/^config [0-9a-f]{64}$/);
-    expect(record[3]).toBe("code releases/r1 venvs/v1");
+    expect(record[1]).toMatch(/^envstart [0-9a-f]{64}$/);
+    expect(record[2]).toMatch(/^env [0-9a-f]{64}$/);
+    expect(record[3]).toMatch(/^config [0-9a-f]{64}$/);
+    expect(record[4]).toBe("code releases/r1 venvs/v1");
   });
 
   it("loads the environment file into the server's environment and drops the restart token", () => {
@@ -129,17 +130,37 @@ describe("apply script", () => {
     expect(r.calls).toContain("code-reload");
   });
 
-  it("restarts on a changed environment (read only at start), and the new process records itself", () => {
+  it("reloads on a changed environment (the servers load it again before importing the app), and records it", () => {
     const h = runningHost();
     const before = fs.readFileSync(path.join(h.dir, "pid"), "utf8").trim();
     fs.writeFileSync(h.paths.envFile, "GREETING='changed'\n");
     const r = h.run();
-    expect(r.stdout).toBe("app: restart (environment changed)");
+    expect(r.stdout).toBe("app: reload (environment changed)");
+    expect(r.calls).toContain("reload");
+    expect(r.calls).not.toContain("restart app");
+    expect(fs.readFileSync(path.join(h.dir, "pid"), "utf8").trim()).toBe(before);
+    expect(h.run().stdout).toBe("app: none (already runs the current files)");
+  });
+
+  it.each(["PYTHONPATH=/opt/lib", "LD_PRELOAD=/x.so", "UWSGI_PROCESSES=8", "GUNICORN_CMD_ARGS='--workers 8'", "WEB_CONCURRENCY=8", "PATH=/opt/bin:/usr/bin:/bin"])(
+    "restarts when a variable read at process start changes (%s), and the new process records itself",
+    (line) => {
+    const h = runningHost();
+    const before = fs.readFileSync(path.join(h.dir, "pid"), "utf8").trim();
+    fs.writeFileSync(h.paths.envFile, `GREETING='hello'\n${line}\n`);
+    const r = h.run();
+    expect(r.stdout).toBe("app: restart (a variable read at process start changed)");
     expect(r.calls).toContain("restart app");
     const after = fs.readFileSync(path.join(h.dir, "pid"), "utf8").trim();
     expect(after).not.toBe(before);
     expect(fs.readFileSync(h.paths.record, "utf8")).toContain(`pid ${after}\n`);
     expect(h.run().stdout).toBe("app: none (already runs the current files)");
+  });
+
+  it("reloads, not restarts, when only a variable that merely looks like a start one changes", () => {
+    const h = runningHost();
+    fs.writeFileSync(h.paths.envFile, "GREETING='hello'\nMY_PYTHONPATH=/x\nXPATH=1\n");
+    expect(h.run().stdout).toBe("app: reload (environment changed)");
   });
 
   it("restarts a server whose start it has no record of", () => {
@@ -160,7 +181,7 @@ describe("apply script", () => {
 
   it("fails with supervisor's status and the server's log when it does not come up", () => {
     const h = runningHost();
-    fs.writeFileSync(h.paths.envFile, "GREETING='changed'\n");
+    fs.writeFileSync(h.paths.envFile, "GREETING='hello'\nPYTHONPATH=/opt/lib\n");
     fs.writeFileSync(path.join(h.dir, "fail"), "");
     const r = h.run();
     expect(r.status).not.toBe(0);

@@ -7,6 +7,8 @@ describe("renderGunicornConf", () => {
         expect(renderGunicornConf(resolveGunicorn({}, CTX))).toBe(
             [
                 "# Managed by flaskstack — changes here are overwritten",
+                'if __import__("os").path.exists("/etc/app/load_env.py"):',
+                '    __import__("runpy").run_path("/etc/app/load_env.py")',
                 'wsgi_app = "pkg.wsgi:app"',
                 'chdir = "/srv/app/current"',
                 'proc_name = "app"',

@@ -18,6 +18,7 @@ describe("renderUwsgiIni", () => {
                 "chdir = /srv/app/current",
                 "home = /srv/app/venv",
                 "pythonpath = /srv/app/current",
+                "pyimport = /etc/app/load_env.py",
                 "need-app = true",
                 "master = true",
                 "processes = 2",

@@ -45,8 +45,9 @@ describe("the decision table", () => {
     expect(serverActionFor(new Set())).toBe("none");
     expect(serverActionFor(new Set(["code"]))).toBe("code-reload");
     expect(serverActionFor(new Set(["config", "code"]))).toBe("reload");
-    expect(serverActionFor(new Set(["env", "config", "code"]))).toBe("restart");
-    expect(SERVER_ACTIONS.map((r) => r.when)).toEqual(["pid", "env", "config", "code"]);
+    expect(serverActionFor(new Set(["env", "config", "code"]))).toBe("reload");
+    expect(serverActionFor(new Set(["envstart", "env", "config", "code"]))).toBe("restart");
+    expect(SERVER_ACTIONS.map((r) => r.when)).toEqual(["pid", "envstart", "env", "config", "code"]);
   });
 
   test("GIVEN a server's tokens WHEN only the code token changes THEN the report says chain reload, no requests dropped", () => {
@@ -54,9 +55,16 @@ describe("the decision table", () => {
     expect(md).toContain("| `shop` (uwsgi) | chain reload: workers replaced one at a time, no requests dropped | code changed |");
   });
 
-  test("GIVEN an environment change WHEN reported THEN it is a restart with the dropped-requests estimate", () => {
-    const md = report([serverStep({ code: "a", config: "c", environment: "e1" }, { code: "a", config: "c2", environment: "e2" })]);
-    expect(md).toContain("| `shop` (uwsgi) | restart: requests dropped for about 3 s | environment changed, config changed |");
+  test("GIVEN an environment change WHEN reported THEN it is a graceful reload with the new environment", () => {
+    const md = report([serverStep({ code: "a", config: "c", environment: "e1" }, { code: "a", config: "c", environment: "e2" })]);
+    expect(md).toContain("| `shop` (uwsgi) | graceful reload: workers start again with the new environment, no requests dropped | environment changed |");
+  });
+
+  test("GIVEN a change to a variable read at process start WHEN reported THEN it is a restart with the dropped-requests estimate", () => {
+    const md = report([
+      serverStep({ code: "a", config: "c", environment: "e1", "start-environment": "s1" }, { code: "a", config: "c2", environment: "e2", "start-environment": "s2" }),
+    ]);
+    expect(md).toContain("| `shop` (uwsgi) | restart: requests dropped for about 3 s | a variable read at process start changed, environment changed, config changed |");
   });
 
   test("GIVEN a token not known until apply WHEN reported THEN it says so", () => {
