@@ -54,6 +54,8 @@ export class GunicornService extends pulumi.ComponentResource implements WsgiSer
       stopWaitSecs: s.stopWaitSecs,
       requiredDirs: s.requiredDirs,
       reloadScript: shellCommand(["supervisorctl", "signal", "HUP", app.app.name]),
+      // With the app preloaded in the master, a HUP does not import it again: its environment needs a restart.
+      ...(s.preload ? { envReloadScript: shellCommand(["supervisorctl", "restart", app.app.name]), envReloadKind: "restart" as const } : {}),
       restartOn: [listenerToString(s.listener)],
     });
     this.ready = server.reload;

@@ -34,6 +34,8 @@ export interface SupervisedServerSpec {
   readonly reloadKind: ReloadKind;
   /** @default `reloadKind` */
   readonly codeReloadKind?: ReloadKind;
+  /** @default `reloadKind` */
+  readonly envReloadKind?: ReloadKind;
   /** Program name in supervisor. */
   readonly program: string;
   /** Server config file (absent for servers configured on the command line). */
@@ -48,6 +50,8 @@ export interface SupervisedServerSpec {
   readonly reloadScript: string;
   /** Root script applied when only the app version changed. @default `reloadScript` */
   readonly codeReloadScript?: string;
+  /** Root script applied when the environment changed. @default `reloadScript` */
+  readonly envReloadScript?: string;
   /** Values whose change restarts the server (e.g. the bind address): they are part of its command. */
   readonly restartOn?: readonly string[];
   /** Extra supervisor settings. */
@@ -113,6 +117,7 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
     server: spec.server,
     reload: spec.reloadKind,
     codeReload: spec.codeReloadKind ?? spec.reloadKind,
+    envReload: spec.envReloadKind ?? spec.reloadKind,
     startSecs: program.settings.startsecs,
   };
   // The tokens are the apply's decision inputs (config/actions.ts): the report reads them.
@@ -129,6 +134,7 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
         paths,
         reloadScript: spec.reloadScript,
         codeReloadScript: spec.codeReloadScript,
+        envReloadScript: spec.envReloadScript,
         startWaitSecs: Math.max(10, program.settings.startsecs * 4 + 10),
         stderrLog: program.settings.stderrLogfile,
       }),

@@ -8,7 +8,7 @@
  */
 
 /** What the apply does to the running server. */
-export type ServerAction = "start" | "restart" | "reload" | "code-reload" | "none";
+export type ServerAction = "start" | "restart" | "reload" | "env-reload" | "code-reload" | "none";
 
 /**
  * What a preview can see change for a server: the inputs the apply script fingerprints. `envstart`
@@ -35,7 +35,7 @@ export interface ServerActionRow {
 export const SERVER_ACTIONS: readonly ServerActionRow[] = [
   { when: "pid", action: "restart", why: "no record of what pid $pid started with" },
   { when: "envstart", action: "restart", why: "a variable read at process start changed" },
-  { when: "env", action: "reload", why: "environment changed" },
+  { when: "env", action: "env-reload", why: "environment changed" },
   { when: "config", action: "reload", why: "config changed" },
   { when: "code", action: "code-reload", why: "code changed" },
 ];
@@ -62,6 +62,8 @@ export interface ServerProfile {
   readonly reload: ReloadKind;
   /** How it applies changed code only. */
   readonly codeReload: ReloadKind;
+  /** How it applies a changed environment (the loader runs again as the app is imported again). */
+  readonly envReload: ReloadKind;
   /** Seconds supervisor waits before it counts a (re)start as up: about how long a restart drops requests. */
   readonly startSecs: number;
 }
@@ -92,6 +94,8 @@ export function describeServerAction(action: ServerAction, profile: ServerProfil
       return restartText(profile);
     case "reload":
       return how(profile.reload, false);
+    case "env-reload":
+      return how(profile.envReload, false);
     case "code-reload":
       return how(profile.codeReload, true);
   }

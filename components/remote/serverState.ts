@@ -79,6 +79,8 @@ export interface ApplySpec {
   readonly reloadScript: string;
   /** Root script for changed code only. @default `reloadScript` */
   readonly codeReloadScript?: string;
+  /** Root script for a changed environment (a reload that imports the app again). @default `reloadScript` */
+  readonly envReloadScript?: string;
   /** Seconds to wait for RUNNING after a start or restart. */
   readonly startWaitSecs: number;
   /** The server's stderr log: its last lines go into the error when it does not come up. */
@@ -128,10 +130,11 @@ export function applyScript(spec: ApplySpec): string {
     `  restart) supervisorctl restart "$prog" >&2 || true; wait_running;;`,
     `  reload) ${spec.reloadScript};;`,
     `  code-reload) ${spec.codeReloadScript ?? spec.reloadScript};;`,
+    `  env-reload) ${spec.envReloadScript ?? spec.reloadScript};;`,
     `esac`,
     // A graceful reload keeps the pid and the environment: only the files it re-read are new. (A
     // "reload" that restarts the server gets a new pid, and the wrapper has recorded it already.)
-    `case "$action" in reload|code-reload)`,
+    `case "$action" in reload|code-reload|env-reload)`,
     `  if [ "$(supervisorctl pid "$prog")" = "$pid" ]; then { echo "pid $pid"; echo "$now"; } > ${rec}.tmp && mv -f ${rec}.tmp ${rec}; fi;;`,
     `esac`,
     // A nonce, so that what follows (the site probe) runs after every apply.

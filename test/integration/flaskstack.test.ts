@@ -296,7 +296,7 @@ describe.each(CASES)("the stack with $label", (c) => {
     printed.push(up.stdout + up.stderr);
     // What the change cost, in the test's output: 4 loopback clients on / and /healthz.
     process.stdout.write(`environment change on ${c.label}: ${load.ok} requests answered, ${load.failed} failed ${JSON.stringify(load.samples)}\n`);
-    expect(up.stdout).toContain("sample: reload (environment changed)");
+    expect(up.stdout).toContain("sample: env-reload (environment changed)");
     const page = await getUntil(`${url}/`, (a) => a.status === 200 && a.body.includes("Hello again"));
     expect(page.body).toContain("<h1>Hello again</h1>");
     // The loader set the new value in the app's process; the master is the same one.

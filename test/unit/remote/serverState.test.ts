@@ -135,7 +135,7 @@ describe("apply script", () => {
     const before = fs.readFileSync(path.join(h.dir, "pid"), "utf8").trim();
     fs.writeFileSync(h.paths.envFile, "GREETING='changed'\n");
     const r = h.run();
-    expect(r.stdout).toBe("app: reload (environment changed)");
+    expect(r.stdout).toBe("app: env-reload (environment changed)");
     expect(r.calls).toContain("reload");
     expect(r.calls).not.toContain("restart app");
     expect(fs.readFileSync(path.join(h.dir, "pid"), "utf8").trim()).toBe(before);
@@ -160,7 +160,7 @@ describe("apply script", () => {
   it("reloads, not restarts, when only a variable that merely looks like a start one changes", () => {
     const h = runningHost();
     fs.writeFileSync(h.paths.envFile, "GREETING='hello'\nMY_PYTHONPATH=/x\nXPATH=1\n");
-    expect(h.run().stdout).toBe("app: reload (environment changed)");
+    expect(h.run().stdout).toBe("app: env-reload (environment changed)");
   });
 
   it("restarts a server whose start it has no record of", () => {
@@ -187,5 +187,14 @@ describe("apply script", () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("app FATAL Exited too quickly");
     expect(r.stderr).toContain("ImportError: no module named shop");
+  });
+});
+
+describe("a server whose environment needs more than its reload", () => {
+  it("runs its own script for a changed environment (e.g. Gunicorn with the app preloaded: a restart)", () => {
+    const paths: ServerStatePaths = { program: "app", record: "/run/app/.app.applied", envFile: "/etc/app/env", configFile: "/etc/app/gunicorn.conf.py", baseDir: "/srv/app" };
+    const spec = { paths, reloadScript: "supervisorctl signal HUP app", startWaitSecs: 10, stderrLog: "/var/log/app/err.log" };
+    expect(applyScript({ ...spec, envReloadScript: "supervisorctl restart app" })).toContain("\n  env-reload) supervisorctl restart app;;\n");
+    expect(applyScript(spec)).toContain("\n  env-reload) supervisorctl signal HUP app;;\n");
   });
 });

@@ -41,7 +41,7 @@ test("GIVEN a stack export WHEN read THEN files (secret ones too), releases and 
         resource("env", { kind: "file", path: "/etc/shop/env" }, secret("API_TOKEN='x'\n")),
         resource("site", { kind: "file", path: "/etc/nginx/sites-available/shop", afterDelete: true }, "server {}\n"),
         resource("activate", { kind: "activate", app: "shop", baseDir: "/srv/shop", release: "r1", venv: "v1" }),
-        resource("reload", { kind: "server", profile: { program: "shop", server: "uwsgi", reload: "graceful reload", codeReload: "chain reload", startSecs: 3 } }),
+        resource("reload", { kind: "server", profile: { program: "shop", server: "uwsgi", reload: "graceful reload", codeReload: "chain reload", envReload: "graceful reload", startSecs: 3 } }),
         resource("check", { kind: "step", what: "entry check" }),
         { urn: "urn:x", type: "docker:index/container:Container", inputs: {} },
       ],

@@ -31,7 +31,7 @@ function fileStep(path: string, before: string | undefined, after: string | unde
   );
 }
 
-const UWSGI: ServerProfile = { program: "shop", server: "uwsgi", reload: "graceful reload", codeReload: "chain reload", startSecs: 3 };
+const UWSGI: ServerProfile = { program: "shop", server: "uwsgi", reload: "graceful reload", codeReload: "chain reload", envReload: "graceful reload", startSecs: 3 };
 
 function serverStep(before: Record<string, string>, after: Record<string, string>) {
   const tag: ReviewTag = { kind: "server", profile: UWSGI };
@@ -45,7 +45,7 @@ describe("the decision table", () => {
     expect(serverActionFor(new Set())).toBe("none");
     expect(serverActionFor(new Set(["code"]))).toBe("code-reload");
     expect(serverActionFor(new Set(["config", "code"]))).toBe("reload");
-    expect(serverActionFor(new Set(["env", "config", "code"]))).toBe("reload");
+    expect(serverActionFor(new Set(["env", "config", "code"]))).toBe("env-reload");
     expect(serverActionFor(new Set(["envstart", "env", "config", "code"]))).toBe("restart");
     expect(SERVER_ACTIONS.map((r) => r.when)).toEqual(["pid", "envstart", "env", "config", "code"]);
   });
