@@ -45,6 +45,10 @@ export class GunicornService extends pulumi.ComponentResource implements WsgiSer
     const server = superviseServer(this, name, {
       app,
       server: "gunicorn",
+      // Gunicorn takes its working directory at start as the default of `chdir` and checks it again at
+      // every HUP: started in `current`, it would exit at the first HUP after that release is deleted.
+      // The base dir stays; the app is imported from `chdir` (`current`).
+      directory: app.app.baseDir,
       reloadKind: "HUP",
       program: app.app.name,
       configFile: { path: s.configPath, content: this.config },

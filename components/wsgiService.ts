@@ -44,6 +44,11 @@ export interface SupervisedServerSpec {
   readonly processUser: string;
   readonly stopSignal: "TERM" | "INT" | "QUIT";
   readonly stopWaitSecs: number;
+  /**
+   * The directory supervisor starts it in. @default the app dir (`current`), which then stays the
+   * process's working directory: the release it pointed to at start, deleted after the next deploy.
+   */
+  readonly directory?: string;
   /** Directories the server writes to, created owned by the app user. */
   readonly requiredDirs: readonly string[];
   /** Root script applied when the config file or the app version changed (e.g. a graceful reload). */
@@ -95,7 +100,7 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
       name: spec.program,
       command: ["/bin/sh", "-c", startWrapperScript(paths), "flaskstack-env", restartToken, ...spec.command],
       user: spec.processUser,
-      directory: ctx.appDir,
+      directory: spec.directory ?? ctx.appDir,
       stopsignal: spec.stopSignal,
       stopwaitsecs: spec.stopWaitSecs,
       logDir: ctx.logDir,
