@@ -50,3 +50,11 @@ test("GIVEN the GitHub workflow WHEN read THEN it comments on pull requests with
   ]);
   expect(doc.jobs.deploy.steps.some((s) => /pulumi up --yes/.test(s.run ?? ""))).toBe(true);
 });
+
+test("GIVEN the README's example report WHEN compared THEN it is the reviewed golden report of the uWSGI change, as printed", () => {
+  const readme = fs.readFileSync(path.join(CI, "..", "..", "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Reviewing changes in pull requests"));
+  const example = /````markdown\n([^]*?)\n````/.exec(section)?.[1];
+  const golden = fs.readFileSync(path.join(CI, "..", "..", "test", "integration", "review", "golden", "uwsgi.md"), "utf8").split("\n<!-- plain-text form -->\n")[0];
+  expect(example).toBe(golden.replace("<!-- flaskstack-report -->\n", "").trimEnd());
+});
