@@ -7,6 +7,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  WSGI_SERVER_PINS,
+  WsgiServerName,
   AppContext,
   envLoaderPath,
   environmentFingerprints,
@@ -29,13 +31,6 @@ import { collectAppFiles, contentHash, renderManifest, writeReleaseArchive } fro
 import { asRoot, claimScript, entryCheckScript, entryCheckStdin, ifOwnerScript, managedFile, ownerId, releaseScript, remoteCommand, tagged, uploadFile, withTokens } from "./remote";
 import { renderEnvFile, renderEnvLoader, renderTmpfilesD } from "./render";
 
-/** WSGI servers FlaskApp can install into the venv, pinned so every host runs the same version. */
-export const WSGI_SERVER_PINS = {
-  gunicorn: "gunicorn==23.0.0",
-  waitress: "waitress==3.0.2",
-  uwsgi: "uWSGI==2.0.30",
-} as const;
-export type WsgiServerName = keyof typeof WSGI_SERVER_PINS;
 
 export interface PipOptions {
   /** `--index-url`. @default PyPI */

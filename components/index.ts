@@ -1,6 +1,7 @@
 /** flaskstack: Pulumi components that put a Flask (WSGI) app into production over SSH. */
 export * from "./host";
 export * from "./flaskApp";
+export { WSGI_SERVER_PINS, WsgiServerName } from "./config/pins";
 export * from "./uwsgiService";
 export * from "./gunicornService";
 export * from "./waitressService";

@@ -16,4 +16,5 @@ export * from "./tmpfiles";
 export * from "./preflight";
 export * from "./sandbox";
 export * from "./actions";
+export * from "./pins";
 export * from "./tokens";

@@ -74,6 +74,8 @@ export function renderGunicornConf(s: GunicornSettings): string {
         ["loglevel", s.loglevel],
         ["accesslog", s.accessLog],
         ["errorlog", s.errorLog],
+        // Gunicorn's control socket (in the user's home) is not used: supervisor and signals manage the server.
+        ["control_socket_disable", true],
     ];
     // The app's environment: loaded at start and again at every HUP (Gunicorn reads this file again),
     // before the new workers import the app.

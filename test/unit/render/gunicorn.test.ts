@@ -32,6 +32,7 @@ describe("renderGunicornConf", () => {
                 'loglevel = "info"',
                 "accesslog = None",
                 'errorlog = "/var/log/app/gunicorn.error.log"',
+                "control_socket_disable = True",
                 "",
             ].join("\n"),
         );

@@ -9,12 +9,13 @@
 import { spawnSync, SpawnSyncOptions } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { TEST_ONLY_PYTHON_PINS, WSGI_SERVER_PINS } from "../../../components/config/pins";
 
 export const REPO_ROOT = path.resolve(__dirname, "../../..");
 export const TOOLS_DIR = path.join(REPO_ROOT, ".cache", "tools");
 
-/** Pinned versions of the Python tools; a change makes a new venv. */
-export const PYTHON_TOOLS = ["gunicorn==27.0.1", "uWSGI==2.0.31", "waitress==3.0.2", "supervisor==4.3.0", "crossplane==0.5.8"] as const;
+/** Pinned versions of the Python tools: the deploy's pins and the test-only ones; a change makes a new venv. */
+export const PYTHON_TOOLS = [...Object.values(WSGI_SERVER_PINS), ...TEST_ONLY_PYTHON_PINS];
 
 const INSTALL_HINT =
     "Install the test tools with `npx ts-node test/unit/tools/install.ts` " +
