@@ -4,7 +4,7 @@
  * `lazyApps`), so no request is dropped.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Listener, resolveUwsgi, UwsgiArgs, UwsgiSettings } from "./config";
+import { Listener, reloadCanStall, resolveUwsgi, UwsgiArgs, UwsgiSettings } from "./config";
 import { resourceError } from "./errors";
 import { FlaskApp } from "./flaskApp";
 import { shellCommand } from "./quote";
@@ -36,6 +36,12 @@ export class UwsgiService extends pulumi.ComponentResource implements WsgiServic
       throw resourceError(e, this);
     }
     const s = this.settings;
+    if (reloadCanStall(s)) {
+      pulumi.log.warn(
+        `threads = ${s.threads} with Debian's uWSGI (source "apt"): its graceful reload can stall every request for up to workerReloadMercy (${s.workerReloadMercy} s) now and then; use 1 thread (the default with apt) or source "pip"`,
+        this,
+      );
+    }
     if (s.source === "apt") app.host.requirePackages(this, ["uwsgi-core", "uwsgi-plugin-python3"], "UwsgiService with `source: \"apt\"`");
     else if (!app.wsgiServers.includes("uwsgi")) {
       throw new pulumi.ResourceError("UwsgiService with `source: \"pip\"` needs uWSGI in the app's venv: add \"uwsgi\" to the FlaskApp's `wsgiServers` (or use `source: \"apt\"`)", this);

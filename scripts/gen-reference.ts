@@ -94,8 +94,7 @@ const app = new FlaskApp("sample", { host, name: "sample", source: "examples/app
 // new code is rolled out by a chain reload: one worker at a time, no dropped request.
 const uwsgi = new UwsgiService("sample-uwsgi", {
   app,
-  source: "apt",
-  threads: 2,
+  source: "apt", // one thread per worker: Debian's uWSGI reloads threaded workers with an occasional stall
   lazyApps: true,
   harakiri: 60,
   maxRequests: 5000,

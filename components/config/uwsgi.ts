@@ -8,6 +8,21 @@ import { DEFAULT_WORKER_THREADS, defaultWorkerCount } from "./facts";
 import { Listener } from "./listener";
 import { absolutePathRule, eachRule, hostRule, intRangeRule, oneOfRule, portRule, safeNameRule, rule } from "./validate";
 
+/**
+ * Threads per worker with Debian's uWSGI (2.0.21 in bookworm and Raspberry Pi OS). At a graceful reload
+ * it stops a threaded worker's threads with `pthread_cancel`, which now and then leaves the worker a
+ * zombie the master waits for until `workerReloadMercy`: every request waits meanwhile. Measured on a
+ * 2-core test VM, 4 workers under loopback load, one `r` reload every 3 s: with 4 threads 3 of 40
+ * reloads stalled for about 30 s; with 1 thread 0 of 40. uWSGI 2.0.26 and later stop threads without
+ * `pthread_cancel` (pip's 2.0.31: 0 of 40 with 4 threads).
+ */
+export const APT_UWSGI_THREADS = 1;
+
+/** Whether these settings run Debian's uWSGI with threaded workers, whose graceful reload can stall (see `APT_UWSGI_THREADS`). */
+export function reloadCanStall(s: Pick<UwsgiSettings, "source" | "threads">): boolean {
+    return s.source === "apt" && s.threads > 1;
+}
+
 /** Where uWSGI listens. */
 export type UwsgiSocketArgs =
     | {
@@ -75,7 +90,11 @@ export interface UwsgiArgs {
     readonly wsgiFile?: string;
     /** Worker processes. @default `defaultWorkerCount(facts)`: one per core, capped by memory (see facts.ts) */
     readonly processes?: number;
-    /** Threads per worker. @default 4 (`DEFAULT_WORKER_THREADS`) */
+    /**
+     * Threads per worker. With `source: "apt"` one: Debian's uWSGI now and then stalls every request
+     * while it reloads threaded workers (see `APT_UWSGI_THREADS`); more threads there draw a warning.
+     * @default 4 (`DEFAULT_WORKER_THREADS`); 1 with `source: "apt"`
+     */
     readonly threads?: number;
     /**
      * Log every request (uWSGI's request logging); errors and worker events are logged either way.
@@ -244,7 +263,7 @@ export function resolveUwsgi(args: UwsgiArgs, ctx: ResolveContext): UwsgiSetting
         pyimport: [envLoaderPath(app)],
         master: true,
         processes: args.processes ?? defaultWorkerCount(facts),
-        threads: args.threads ?? DEFAULT_WORKER_THREADS,
+        threads: args.threads ?? (source === "apt" ? APT_UWSGI_THREADS : DEFAULT_WORKER_THREADS),
         enableThreads: true,
         logRequests: args.logRequests ?? socket.kind === "http",
         bufferSize: args.bufferSize ?? 32768,

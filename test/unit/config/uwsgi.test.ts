@@ -1,4 +1,4 @@
-import { ArgumentError, resolveUwsgi, UwsgiArgs } from "../../../components/config";
+import { ArgumentError, reloadCanStall, resolveUwsgi, UwsgiArgs } from "../../../components/config";
 import { CTX, errorOf, FACTORY_CTX, frozen } from "../fixtures";
 
 describe("resolveUwsgi", () => {
@@ -52,6 +52,20 @@ describe("resolveUwsgi", () => {
     it("GIVEN source apt WHEN resolved THEN Debian's binary and the python3 plugin are used", () => {
         const s = resolveUwsgi({ source: "apt" }, CTX);
         expect([s.binary, s.plugins]).toEqual(["/usr/bin/uwsgi", ["python3"]]);
+    });
+
+    it("GIVEN source apt WHEN resolved THEN workers have one thread, so Debian's uWSGI reloads them without a stall", () => {
+        const s = resolveUwsgi({ source: "apt" }, CTX);
+        expect([s.threads, reloadCanStall(s)]).toEqual([1, false]);
+    });
+
+    it.each<[UwsgiArgs, boolean]>([
+        [{ source: "apt", threads: 4 }, true],
+        [{ source: "apt", threads: 1 }, false],
+        [{ source: "pip", threads: 4 }, false],
+        [{}, false],
+    ])("GIVEN %j WHEN resolved THEN reloadCanStall is %j", (args, stalls) => {
+        expect(reloadCanStall(resolveUwsgi(args, CTX))).toBe(stalls);
     });
 
     it("GIVEN a factory entry WHEN resolved THEN the module line calls it", () => {
