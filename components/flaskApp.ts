@@ -28,7 +28,7 @@ import { resourceError } from "./errors";
 import { Host } from "./host";
 import { shellCommand, shellQuote as q } from "./quote";
 import { collectAppFiles, contentHash, renderManifest, writeReleaseArchive } from "./release/archive";
-import { asRoot, claimScript, entryCheckScript, entryCheckStdin, ifOwnerScript, managedFile, ownerId, releaseScript, remoteCommand, tagged, uploadFile, withTokens } from "./remote";
+import { activateScript, asRoot, claimScript, entryCheckScript, entryCheckStdin, ifOwnerScript, managedFile, ownerId, releaseScript, remoteCommand, tagged, uploadFile, venvScript, withTokens } from "./remote";
 import { renderEnvFile, renderEnvLoader, renderTmpfilesD } from "./render";
 
 
@@ -230,8 +230,7 @@ export class FlaskApp extends pulumi.ComponentResource {
           tagged(conn, { kind: "release", app: app.name, baseDir: app.baseDir, id: this.releaseId }),
           releaseScript({ archive: uploaded, sha256: archive.sha256, releaseDir, uploadUrn: upload.urn }).apply((script) => asRoot(conn, script)),
         ),
-        // The replaced release goes once `current` points elsewhere.
-        delete: asRoot(conn, `[ "$(readlink ${q(`${app.baseDir}/current`)})" = ${q(`releases/${this.releaseId}`)} ] || rm -rf ${q(releaseDir)}`),
+        // No delete: activation removes releases no longer used (see activateScript).
         stdin: manifest,
         triggers: [this.releaseId],
         logging: "stderr",
@@ -260,32 +259,8 @@ export class FlaskApp extends pulumi.ComponentResource {
       `${name}-venv`,
       conn,
       {
-        create: withTokens(tagged(conn, { kind: "venv", app: app.name, baseDir: app.baseDir, id: this.venvId }), asRoot(conn, [
-          "set -eu",
-          `v=${q(venvDir)}`,
-          `if [ ! -e "$v/.flaskstack-complete" ]; then`,
-          `  rm -rf "$v"`,
-          // A venv that failed half-way is removed: the next run starts clean.
-          `  trap 'rm -rf "$v"' EXIT`,
-          `  python3 -m venv ${systemSitePackages ? "--system-site-packages " : ""}"$v"`,
-          `  cat > "$v/requirements.txt"`,
-          `  pip() { "$v/bin/pip" --disable-pip-version-check --no-input "$@"; }`,
-          // Preflight: without a compiler, every requirement must come as a wheel for this host.
-          `  if ! command -v cc >/dev/null 2>&1; then`,
-          `    if ! out=$(pip install --dry-run --quiet --only-binary :all: ${pipArgs.map(q).join(" ")} -r "$v/requirements.txt" 2>&1); then`,
-          `      echo "$out" | tail -n 5 >&2`,
-          `      echo "flaskstack: a requirement has no prebuilt wheel for $(uname -m) / Python $(python3 -c 'import platform; print(platform.python_version())') and the host has no C compiler." >&2`,
-          `      echo "flaskstack: add build-essential and python3-dev to the Host's packages, take the project from apt (FlaskApp pip.fromApt), or give an index with wheels (pip.extraIndexUrls)." >&2`,
-          `      exit 3`,
-          `    fi`,
-          `  fi`,
-          `  pip install --progress-bar off ${pipArgs.map(q).join(" ")} -r "$v/requirements.txt"`,
-          `  chmod -R go+rX,go-w "$v"`,
-          `  touch "$v/.flaskstack-complete"`,
-          `  trap - EXIT`,
-          `fi`,
-        ].join("\n"))),
-        delete: asRoot(conn, `[ "$(readlink ${q(`${app.baseDir}/venv`)})" = ${q(`venvs/${this.venvId}`)} ] || rm -rf ${q(venvDir)}`),
+        create: withTokens(tagged(conn, { kind: "venv", app: app.name, baseDir: app.baseDir, id: this.venvId }), asRoot(conn, venvScript({ venvDir, systemSitePackages, pipArgs }))),
+        // No delete: activation removes venvs no longer used, on the host the app runs on now.
         stdin: venvInput,
         triggers: [this.venvId],
         logging: "stdoutAndStderr",
@@ -341,17 +316,15 @@ export class FlaskApp extends pulumi.ComponentResource {
       { parent: this, dependsOn: [release, venv, envFile, loader] },
     );
 
-    // 6. Go live: switch `current` and `venv` atomically (rename over the old symlink).
+    // 6. Go live: switch `current` and `venv` atomically (rename over the old symlink), prune the rest.
     const activate = remoteCommand(
       `${name}-activate`,
       conn,
       {
-        create: withTokens(tagged(conn, { kind: "activate", app: app.name, baseDir: app.baseDir, release: this.releaseId, venv: this.venvId }), asRoot(conn, [
-          "set -eu",
-          `cd ${q(app.baseDir)}`,
-          `ln -sfn ${q(`venvs/${this.venvId}`)} venv.tmp && mv -Tf venv.tmp venv`,
-          `ln -sfn ${q(`releases/${this.releaseId}`)} current.tmp && mv -Tf current.tmp current`,
-        ].join("\n"))),
+        create: withTokens(
+          tagged(conn, { kind: "activate", app: app.name, baseDir: app.baseDir, release: this.releaseId, venv: this.venvId }),
+          asRoot(conn, activateScript({ baseDir: app.baseDir, releaseId: this.releaseId, venvId: this.venvId })),
+        ),
         triggers: [this.releaseId, this.venvId],
         logging: "stderr",
       },

@@ -5,5 +5,6 @@ export * from "./packageSet";
 export * from "./serviceAction";
 export * from "./serverState";
 export * from "./release";
+export * from "./venv";
 export * from "./ownership";
 export * from "./probe";

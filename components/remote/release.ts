@@ -60,6 +60,42 @@ export function releaseScript(spec: ReleaseScriptSpec): pulumi.Output<string> {
   );
 }
 
+export interface ActivateSpec {
+  /** The app's base directory, holding `releases/`, `venvs/` and the `current` and `venv` links. */
+  readonly baseDir: string;
+  readonly releaseId: string;
+  readonly venvId: string;
+}
+
+/**
+ * Root script: point `venv` and `current` at the new venv and release (each a symlink renamed over the
+ * old one, so a reader sees the old or the new, never none), then remove every release and venv but the
+ * new ones and the ones they replaced. The replaced ones stay: old workers run from them until their
+ * graceful reload is done, and they are what to go back to. Clean-up happens here, on the host the app
+ * now runs on, rather than in a replaced resource's delete: that would need the old resource's
+ * connection (gone when the host moved to a new address) and could remove what a renamed app now uses.
+ */
+export function activateScript(spec: ActivateSpec): string {
+  const release = `releases/${spec.releaseId}`;
+  const venv = `venvs/${spec.venvId}`;
+  const prune = (dir: "releases" | "venvs", keep: string, was: string) => [
+    `for d in ${dir}/*; do`,
+    `  [ -e "$d" ] || continue`,
+    `  case "$d" in ${q(keep)}|"$${was}"|*.tmp) ;; *) rm -rf -- "$d";; esac`,
+    `done`,
+  ];
+  return [
+    "set -eu",
+    `cd ${q(spec.baseDir)}`,
+    `was_release=$(readlink current 2>/dev/null || true)`,
+    `was_venv=$(readlink venv 2>/dev/null || true)`,
+    `ln -sfn ${q(venv)} venv.tmp && mv -Tf venv.tmp venv`,
+    `ln -sfn ${q(release)} current.tmp && mv -Tf current.tmp current`,
+    ...prune("releases", release, "was_release"),
+    ...prune("venvs", venv, "was_venv"),
+  ].join("\n");
+}
+
 /**
  * Python 3 program run by the entry check: `check.py <module> <callable> <0|1 factory> <env file>`.
  * Imports the entry the way a WSGI server would, from the current directory, and on failure prints
