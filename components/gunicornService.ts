@@ -24,8 +24,13 @@ export class GunicornService extends pulumi.ComponentResource implements WsgiSer
   readonly revision: pulumi.Output<string>;
   /** The rendered gunicorn.conf.py (known once the host's facts are). */
   readonly config: pulumi.Output<string>;
-  /** Settings resolved without host facts (everything but fact-based defaults). */
+  /**
+   * Settings resolved without the host's facts: the arguments' values and every default that does not
+   * depend on the host. Worker counts here are placeholders; `hostSettings` has what the host runs.
+   */
   readonly settings: GunicornSettings;
+  /** Settings resolved with the host's facts (known once they are): what the rendered config says. */
+  readonly hostSettings: pulumi.Output<GunicornSettings>;
 
   constructor(name: string, args: GunicornServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flaskstack:index:GunicornService", name, {}, opts);
@@ -41,7 +46,8 @@ export class GunicornService extends pulumi.ComponentResource implements WsgiSer
     const s = this.settings;
     this.flaskApp = app;
     this.listener = s.listener;
-    this.config = app.host.facts.apply((facts) => renderGunicornConf(resolveGunicorn(gunicornArgs, { app: app.app, facts })));
+    this.hostSettings = app.host.facts.apply((facts) => resolveGunicorn(gunicornArgs, { app: app.app, facts }));
+    this.config = this.hostSettings.apply(renderGunicornConf);
     const server = superviseServer(this, name, {
       app,
       server: "gunicorn",
@@ -64,6 +70,6 @@ export class GunicornService extends pulumi.ComponentResource implements WsgiSer
     });
     this.ready = server.reload;
     this.revision = server.revision;
-    this.registerOutputs({ config: this.config });
+    this.registerOutputs({ config: this.config, hostSettings: this.hostSettings });
   }
 }

@@ -24,8 +24,13 @@ export class UwsgiService extends pulumi.ComponentResource implements WsgiServic
   readonly revision: pulumi.Output<string>;
   /** The rendered ini (known once the host's facts are). */
   readonly config: pulumi.Output<string>;
-  /** Settings resolved without host facts (everything but fact-based defaults). */
+  /**
+   * Settings resolved without the host's facts: the arguments' values and every default that does not
+   * depend on the host. Worker counts here are placeholders; `hostSettings` has what the host runs.
+   */
   readonly settings: UwsgiSettings;
+  /** Settings resolved with the host's facts (known once they are): what the rendered config says. */
+  readonly hostSettings: pulumi.Output<UwsgiSettings>;
 
   constructor(name: string, args: UwsgiServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flaskstack:index:UwsgiService", name, {}, opts);
@@ -48,7 +53,8 @@ export class UwsgiService extends pulumi.ComponentResource implements WsgiServic
     }
     this.flaskApp = app;
     this.listener = s.listener;
-    this.config = app.host.facts.apply((facts) => renderUwsgiIni(resolveUwsgi(uwsgiArgs, { app: app.app, facts })));
+    this.hostSettings = app.host.facts.apply((facts) => resolveUwsgi(uwsgiArgs, { app: app.app, facts }));
+    this.config = this.hostSettings.apply(renderUwsgiIni);
     const fifo = shellCommand([s.masterFifo]);
     const server = superviseServer(this, name, {
       app,
@@ -70,6 +76,6 @@ export class UwsgiService extends pulumi.ComponentResource implements WsgiServic
     });
     this.ready = server.reload;
     this.revision = server.revision;
-    this.registerOutputs({ config: this.config });
+    this.registerOutputs({ config: this.config, hostSettings: this.hostSettings });
   }
 }

@@ -87,10 +87,20 @@ describe("the resource graph", () => {
     const app = newApp(host);
     const uwsgi = new UwsgiService("uwsgi", { app, source: "apt" });
     const ini = await value(uwsgi.config);
-    // 4 cores, 1 GiB: min(4 cores, 1024×0.5/60 = 8) = 4, each with the default 4 threads.
+    // 4 cores, 1 GiB: min(4 cores, 1024×0.5/60 = 8) = 4, each with Debian's uWSGI's one thread.
     expect(ini).toMatch(/^processes = 4$/m);
-    expect(ini).toMatch(/^threads = 4$/m);
+    expect(ini).toMatch(/^threads = 1$/m);
     expect(ini).toMatch(/^plugins = python3$/m);
+    // What the host runs is an output; the facts-free settings keep only what needs no facts.
+    expect((await value(uwsgi.hostSettings)).processes).toBe(4);
+  });
+
+  it("GIVEN host facts of a Pi 3 WHEN Gunicorn has no `workers` THEN hostSettings has the fact-based count the config renders", async () => {
+    const host = newHost();
+    const gunicorn = new GunicornService("gunicorn", { app: newApp(host, { wsgiServers: ["gunicorn"] }) });
+    // 4 cores × 2, capped by memory: 1024×0.5/60 = 8.
+    expect((await value(gunicorn.hostSettings)).workers).toBe(8);
+    expect(await value(gunicorn.config)).toMatch(/^workers = 8$/m);
   });
 
   it("GIVEN an explicit `processes` WHEN rendered THEN it wins over the facts", async () => {
