@@ -2,6 +2,7 @@
  * FlaskApp: the application on a host — its own unprivileged system user, a release directory per
  * version of the code with a `current` symlink switched on deploy, a virtualenv per requirements
  * hash (rebuilt only when the requirements change), and an environment file only the app user reads.
+ * The live release and venv and the ones they replaced are kept; older ones are removed on deploy.
  */
 import * as fs from "fs";
 import * as path from "path";
