@@ -1,30 +1,44 @@
 /**
  * An ordinary refactor: every component of a deployed stack renamed (new resources, then the old
  * ones' deletes). The new resources write the same paths first; the old deletes must leave them,
- * and the site must keep serving throughout, under load.
+ * and the site must keep serving throughout, under load. Then the host moves to a new address with
+ * new code at the same time: nothing may need the address the host no longer has.
  */
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Stack } from "@pulumi/pulumi/automation";
 import { FlaskApp, Host, NginxSite, packagesFor, UwsgiService } from "../../components";
 import { sshExec, startHosts, TestHost } from "../hosts/harness";
-import { get, getUntil, underLoad } from "./http";
+import { get, getUntil, SAMPLE_LOAD, underLoad } from "./http";
+import { Listening, startRelay, startTrap } from "./relay";
 import { inlineStack, tearDown, uniqueStackName } from "./stack";
 
 const STEP = 10 * 60_000;
 const SAMPLE_APP = path.resolve(__dirname, "..", "..", "examples", "app");
 
-function program(h: TestHost, prefix: () => string): () => Promise<Record<string, unknown>> {
+/** Where the program reaches the host and what it deploys; the tests change them between `up`s. */
+interface Target {
+  address: string;
+  port: number;
+  source: string;
+}
+
+/** The test host's login, for the program. */
+const hostLogin = { user: "", privateKey: "" };
+
+function program(target: Target, prefix: () => string): () => Promise<Record<string, unknown>> {
   return async () => {
     const p = prefix();
     const host = new Host(`${p}host`, {
-      address: h.host,
-      port: h.sshPort,
-      user: h.user,
-      privateKey: pulumi.secret(h.privateKey),
+      address: target.address,
+      port: target.port,
+      user: hostLogin.user,
+      privateKey: pulumi.secret(hostLogin.privateKey),
       packages: packagesFor({ uwsgiFromApt: true }),
     });
-    const app = new FlaskApp(`${p}app`, { host, name: "sample", source: SAMPLE_APP, entry: "sample:create_app()", environment: { GREETING: "Renamed safely" } });
+    const app = new FlaskApp(`${p}app`, { host, name: "sample", source: target.source, entry: "sample:create_app()", environment: { GREETING: "Renamed safely" } });
     const uwsgi = new UwsgiService(`${p}uwsgi`, { app, source: "apt", processes: 2 });
     new NginxSite(`${p}site`, { host, name: "sample", upstreams: [uwsgi], serverNames: ["_"], defaultServer: true, staticLocations: [{ urlPath: "/static/", dir: `${app.app.appDir}/sample/static/` }] });
     return {};
@@ -36,13 +50,25 @@ describe("renaming every component of a deployed stack", () => {
   let stack: Stack;
   let prefix = "";
   const stackName = uniqueStackName("rename");
+  const target: Target = { address: "", port: 0, source: SAMPLE_APP };
+  /** Relays and traps, closed after the stack is destroyed (the destroy goes through the last relay). */
+  const listening: Listening[] = [];
+  const dirs: string[] = [];
 
   beforeAll(async () => {
     [host] = await startHosts("vm", 1, { prefix: "rename" });
-    stack = await inlineStack({ projectName: "flaskstack-rename", stackName, program: program(host, () => prefix) });
+    Object.assign(hostLogin, { user: host.user, privateKey: host.privateKey });
+    Object.assign(target, { address: host.host, port: host.sshPort });
+    stack = await inlineStack({ projectName: "flaskstack-rename", stackName, program: program(target, () => prefix) });
   }, 20 * 60_000);
 
-  afterAll(() => tearDown({ stack, stackName, hosts: [host] }), STEP);
+  afterAll(async () => {
+    try {
+      await tearDown({ stack, stackName, dirs, hosts: [host] });
+    } finally {
+      for (const l of listening) await l.close();
+    }
+  }, STEP);
 
   it("keeps serving while the new resources take over and the old ones' deletes leave their paths alone", async () => {
     const url = `http://127.0.0.1:${host.httpPort}`;
@@ -85,5 +111,38 @@ describe("renaming every component of a deployed stack", () => {
 
     // And a second up under the new names changes nothing.
     expect(Object.keys((await stack.up()).summary.resourceChanges ?? {})).toEqual(["same"]);
+  }, 20 * 60_000);
+
+  // A Pi that got a new DHCP lease, with new code in the same `up`: the old address is gone (a trap
+  // there counts every dial) and the replaced release must not need it.
+  it("moves to a new address with new code: up needs nothing from the old address and keeps serving", async () => {
+    const url = `http://127.0.0.1:${host.httpPort}`;
+    const ssh = { host: host.host, port: host.sshPort };
+    const before = await startRelay("127.0.0.3", ssh);
+    listening.push(before);
+    Object.assign(target, { address: before.address, port: before.port });
+    expect((await stack.up()).summary.result).toBe("succeeded");
+
+    await before.close();
+    const trap = await startTrap(before.address, before.port);
+    const after = await startRelay("127.0.0.2", ssh);
+    listening.push(trap, after);
+    const appDir = fs.mkdtempSync(path.join(os.tmpdir(), "flaskstack-moved-"));
+    dirs.push(appDir);
+    fs.cpSync(SAMPLE_APP, appDir, { recursive: true });
+    const initPy = path.join(appDir, "sample", "__init__.py");
+    fs.writeFileSync(initPy, fs.readFileSync(initPy, "utf8").replace('jsonify(status="ok"', 'jsonify(moved=True, status="ok"'));
+    Object.assign(target, { address: after.address, port: after.port, source: appDir });
+
+    const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up());
+    expect(result.status === "fulfilled" ? "fulfilled" : String(result.reason).slice(-4000)).toBe("fulfilled");
+    process.stdout.write(`under load: uwsgi: host moved to a new address with new code: ${load.ok} answered, ${load.failed} failed ${JSON.stringify(load.samples)}\n`);
+    expect(trap.connections()).toBe(0);
+    expect(after.connections()).toBeGreaterThan(0);
+    expect({ failed: load.failed, samples: load.samples }).toEqual({ failed: 0, samples: [] });
+    const health = await get(`${url}/healthz`);
+    expect(JSON.parse(health.body)).toMatchObject({ moved: true, status: "ok" });
+    // The new release and the one it replaced; nothing else is left behind.
+    expect((await sshExec(host, "ls /srv/sample/releases | wc -l")).stdout.trim()).toBe("2");
   }, 20 * 60_000);
 });

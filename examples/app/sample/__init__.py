@@ -6,7 +6,7 @@ import os
 import platform
 import socket
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify, render_template, request
 
 
 def create_app() -> Flask:
@@ -27,5 +27,11 @@ def create_app() -> Flask:
     @app.get("/healthz")
     def healthz():
         return jsonify(status="ok", pid=os.getpid(), machine=platform.machine())
+
+    @app.post("/api/echo")
+    def echo():
+        # A JSON API call: the body must arrive whole and the answer must carry it back.
+        body = request.get_json(force=True)
+        return jsonify(echo=body, pid=os.getpid())
 
     return app

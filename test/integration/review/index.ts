@@ -28,7 +28,7 @@ const shop = new FlaskApp("shop", {
   entry: "sample:create_app()",
   environment: pulumi.secret(environment),
 });
-const uwsgi = new UwsgiService("shop-uwsgi", { app: shop, source: "apt", processes: change === "uwsgi" ? 3 : 2, threads: 2 });
+const uwsgi = new UwsgiService("shop-uwsgi", { app: shop, source: "apt", processes: change === "uwsgi" ? 3 : 2 });
 const blog = new FlaskApp("blog", { host, name: "blog", source: config.require("appDir"), entry: "sample:create_app()", wsgiServers: ["gunicorn"] });
 const gunicorn = new GunicornService("blog-gunicorn", { app: blog, workers: 2, threads: 2, timeout: change === "gunicorn" ? 60 : 30 });
 
