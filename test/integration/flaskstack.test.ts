@@ -74,7 +74,7 @@ const CASES: ServerCase[] = [
     sameMaster: true,
   },
   {
-    // TCP: a hard-killed master's workers hold the port until they notice (reuse_port lets the new one bind).
+    // TCP: a hard-killed master's workers hold the port until they notice; the next master retries its bind.
     label: "gunicorn (TCP, proxy_pass)",
     server: "gunicorn",
     config: { gunicornBind: "tcp" },
@@ -294,7 +294,7 @@ describe.each(CASES)("the stack with $label", (c) => {
   // fails. Putting the old config back must bring the server back without a hand on the host (the
   // failed `up` left the engine's state on the old text, so only the files' write nonces tell it).
   if (c.server === "gunicorn" && !c.config?.gunicornBind) it("converges after a failed up when the old config comes back", async () => {
-    // A plain listening socket without SO_REUSEPORT: Gunicorn's bind (with reuse_port) cannot share it.
+    // A plain listening socket: Gunicorn's bind cannot share it.
     const holder = "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', 8000)); s.listen(); time.sleep(900)";
     await sshExec(host, `setsid python3 -c "${holder}" >/dev/null 2>&1 < /dev/null & echo $! > /tmp/port-holder.pid`);
     try {

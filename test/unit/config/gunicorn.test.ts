@@ -23,7 +23,7 @@ describe("resolveGunicorn", () => {
         ["limitRequestFields", 100],
         ["limitRequestFieldSize", 8190],
         ["preload", false],
-        ["reusePort", true],
+        ["reusePort", false],
         ["maxRequests", 0],
         ["maxRequestsJitter", 0],
         ["pidfile", "/run/app/gunicorn.pid"],
@@ -76,11 +76,11 @@ describe("resolveGunicorn", () => {
         expect(resolveGunicorn({ bind: { kind: "unix", umask: 0o007 } }, CTX).bind).toEqual({ kind: "unix", path: "/run/app/gunicorn.sock", umask: 0o007 });
     });
 
-    it("GIVEN a TCP bind WHEN resolved THEN it is 127.0.0.1:8000 with reuse_port", () => {
+    it("GIVEN a TCP bind WHEN resolved THEN it is 127.0.0.1:8000, one queue shared by the workers (no reuse_port)", () => {
         const s = resolveGunicorn({ bind: { kind: "tcp" } }, CTX);
         expect(s.bind).toEqual({ kind: "tcp", host: "127.0.0.1", port: 8000 });
         expect(s.listener).toEqual({ protocol: "http", address: { kind: "tcp", host: "127.0.0.1", port: 8000 } });
-        expect(s.reusePort).toBe(true);
+        expect(s.reusePort).toBe(false);
     });
 
     it("GIVEN log files elsewhere WHEN resolved THEN their directories must exist too", () => {

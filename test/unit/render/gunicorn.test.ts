@@ -40,7 +40,8 @@ describe("renderGunicornConf", () => {
 
     it.each<[string, GunicornArgs, string[]]>([
         ["unix bind with a umask", { bind: { kind: "unix", umask: 0o007 } }, ['bind = ["unix:/run/app/gunicorn.sock"]', "umask = 0o007"]],
-        ["TCP bind", { bind: { kind: "tcp" } }, ['bind = ["127.0.0.1:8000"]', "reuse_port = True"]],
+        ["TCP bind", { bind: { kind: "tcp" } }, ['bind = ["127.0.0.1:8000"]', "reuse_port = False"]],
+        ["TCP bind with reusePort", { bind: { kind: "tcp" }, reusePort: true }, ["reuse_port = True"]],
         ["IPv6 bind", { bind: { kind: "tcp", host: "::1", port: 9000 } }, ['bind = ["[::1]:9000"]']],
         ["threads", { threads: 4 }, ['worker_class = "gthread"', "threads = 4"]],
         ["one thread", { threads: 1 }, ['worker_class = "sync"', "threads = 1"]],
