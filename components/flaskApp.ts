@@ -136,7 +136,7 @@ export class FlaskApp extends pulumi.ComponentResource {
     const pip = args.pip ?? {};
     const requirementsFile = args.requirementsFile ?? "requirements.txt";
     const source = path.resolve(args.source);
-    let requirements = "";
+    let requirements: string;
     try {
       this.app = resolveAppContext({ name: args.name, entry: args.entry, user: args.user, group: args.group, baseDir: args.baseDir });
       // Keys of a plain object are checked here; keys of an Output once it is known (still in preview

@@ -58,7 +58,7 @@ export class NginxSite extends pulumi.ComponentResource {
     try {
       throwIfInvalid(
         [
-          rule(!/^\/[A-Za-z0-9._~!$&()*+,;=:@%\/?-]*$/.test(healthPath), "healthPath", `\`healthPath\` must be a URL path starting with / (got ${JSON.stringify(healthPath)})`),
+          rule(!/^\/[A-Za-z0-9._~!$&()*+,;=:@%/?-]*$/.test(healthPath), "healthPath", `\`healthPath\` must be a URL path starting with / (got ${JSON.stringify(healthPath)})`),
           intRangeRule("healthTimeoutSecs", healthTimeoutSecs, 1, 3600),
         ],
         "NginxSite",

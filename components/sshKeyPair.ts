@@ -15,6 +15,7 @@ interface KeyPairOutputs {
 const provider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: { comment: string }) {
     // Required inside the function: dynamic providers are serialised with their code.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const crypto = require("crypto") as typeof import("crypto");
     const { publicKey, privateKey } = crypto.generateKeyPairSync("ed25519");
     const raw = Buffer.from(publicKey.export({ format: "jwk" }).x as string, "base64url");

@@ -10,6 +10,10 @@ source scripts/env.sh
 # Leftovers of an interrupted run (containers labelled as test hosts) are removed first.
 npx ts-node test/hosts/cli.ts gc
 
+printf '\n==> Lint (ESLint) and format (Prettier) check\n'
+npx eslint .
+npx prettier --check . >/dev/null || { npx prettier --list-different .; echo "format: run npm run format" >&2; exit 1; }
+
 printf '\n==> Go tests of the stand-in command plugin\n'
 (cd engine/command-provider && go test -count=1 ./...)
 

@@ -33,7 +33,7 @@ export interface SandboxSettings {
 
 /** Container names Docker accepts, kept to what needs no quoting anywhere. */
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
-const IMAGE_REF = /^[a-z0-9][a-z0-9._\/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
+const IMAGE_REF = /^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
 
 export function resolveSandbox(name: string, args: SandboxArgs): SandboxSettings {
     const containerName = args.containerName ?? `flaskstack-sandbox-${name}`;

@@ -96,7 +96,7 @@ function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new Error(`${what} is not JSON: ${(e as Error).message}`);
+    throw new Error(`${what} is not JSON: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -384,12 +384,11 @@ async function diagnostics(name: string): Promise<string> {
 
 async function waitReady(h: TestHost, timeoutSec: number): Promise<void> {
   const deadline = Date.now() + timeoutSec * 1000;
-  let last = "";
   // 1. SSH accepts the key.
   for (;;) {
     const r = await run("ssh", [...sshArgs(h.privateKeyPath, h.sshPort, h.user, 5), "true"], { timeoutMs: 30_000 });
     if (r.code === 0) break;
-    last = r.stderr.trim();
+    const last = r.stderr.trim();
     const running = await run("docker", ["inspect", "-f", "{{.State.Running}}", h.name]);
     if (running.stdout.trim() !== "true" || Date.now() > deadline) {
       throw new Error(
