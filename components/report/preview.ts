@@ -182,6 +182,11 @@ export function reviewModel(preview: unknown): ReviewModel {
   if (hosts.size === 1) [...hosts.values()][0].other.push(...unplaced);
   else elsewhere.push(...unplaced.map((u) => `${u} on a host known after apply`));
   mergeSupervisor([...hosts.values()]);
+  // The engine's events come in no fixed order: sorted, the same preview makes the same report.
+  for (const h of hosts.values()) {
+    h.steps.sort();
+    h.other.sort();
+  }
   const summary = p.changeSummary ?? {};
   const all = [...hosts.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
   const changes = elsewhere.length > 0 || all.some((h) => h.files.length + h.services.length + h.code.length + h.nginx.length + h.steps.length + h.other.length > 0);
