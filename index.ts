@@ -4,17 +4,7 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  FlaskApp,
-  LocalSandbox,
-  GunicornService,
-  Host,
-  NginxSite,
-  packagesFor,
-  UwsgiService,
-  WaitressService,
-  WsgiService,
-} from "./components";
+import { FlaskApp, LocalSandbox, GunicornService, Host, NginxSite, packagesFor, UwsgiService, WaitressService, WsgiService } from "./components";
 
 const config = new pulumi.Config();
 const server = config.get("server", { allowedValues: ["uwsgi", "gunicorn", "waitress"] }) ?? "uwsgi";
@@ -36,7 +26,10 @@ const packages = packagesFor({
 });
 // Without a `host`, the stack makes its own: a local sandbox container (needs Docker and the
 // project's host image, see README "What the demo does").
-const sandbox = config.get("host") === undefined ? new LocalSandbox("sandbox", { image: config.get("sandboxImage"), containerName: `flaskstack-${pulumi.getStack()}` }) : undefined;
+const sandbox =
+  config.get("host") === undefined
+    ? new LocalSandbox("sandbox", { image: config.get("sandboxImage"), containerName: `flaskstack-${pulumi.getStack()}` })
+    : undefined;
 const host = new Host(
   "host",
   sandbox
@@ -89,7 +82,14 @@ export const url = sandbox
   : pulumi.interpolate`http://${config.require("host")}${publicPort === 80 ? "" : `:${publicPort}`}/`;
 /** The sandbox's published ports and login, when the stack made its own host. */
 export const sandboxHost = sandbox
-  ? { container: sandbox.containerName, address: sandbox.address, sshPort: sandbox.sshPort, httpPort: sandbox.httpPort, httpsPort: sandbox.httpsPort, user: sandbox.user }
+  ? {
+      container: sandbox.containerName,
+      address: sandbox.address,
+      sshPort: sandbox.sshPort,
+      httpPort: sandbox.httpPort,
+      httpsPort: sandbox.httpsPort,
+      user: sandbox.user,
+    }
   : null;
 export const sandboxPrivateKey = sandbox ? sandbox.privateKey : null;
 export const serverKind = server;

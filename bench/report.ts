@@ -73,7 +73,13 @@ export function renderReport(results: Result[], findings: string): string {
       results.flatMap((r) =>
         r.rows
           .filter((row) => row.met !== null)
-          .map((row) => [r.title, row.metric, row.ratio !== undefined ? `${row.ratio.toFixed(2)}×` : fmt(median(row.samples), row.unit), row.goal, verdict(row.met)]),
+          .map((row) => [
+            r.title,
+            row.metric,
+            row.ratio !== undefined ? `${row.ratio.toFixed(2)}×` : fmt(median(row.samples), row.unit),
+            row.goal,
+            verdict(row.met),
+          ]),
       ),
     ),
     "",

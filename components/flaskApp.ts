@@ -29,9 +29,23 @@ import { resourceError } from "./errors";
 import { Host } from "./host";
 import { shellCommand, shellQuote as q } from "./quote";
 import { collectAppFiles, contentHash, renderManifest, writeReleaseArchive } from "./release/archive";
-import { activateScript, asRoot, claimScript, entryCheckScript, entryCheckStdin, ifOwnerScript, managedFile, ownerId, releaseScript, remoteCommand, tagged, uploadFile, venvScript, withTokens } from "./remote";
+import {
+  activateScript,
+  asRoot,
+  claimScript,
+  entryCheckScript,
+  entryCheckStdin,
+  ifOwnerScript,
+  managedFile,
+  ownerId,
+  releaseScript,
+  remoteCommand,
+  tagged,
+  uploadFile,
+  venvScript,
+  withTokens,
+} from "./remote";
 import { renderEnvFile, renderEnvLoader, renderTmpfilesD } from "./render";
-
 
 export interface PipOptions {
   /** `--index-url`. @default PyPI */
@@ -181,19 +195,24 @@ export class FlaskApp extends pulumi.ComponentResource {
       `${name}-base`,
       conn,
       {
-        create: baseOwner.apply((owner) => asRoot(conn, [
-          "set -eu",
-          `getent group ${q(app.group)} >/dev/null || groupadd --system ${q(app.group)}`,
-          `id -u ${q(app.user)} >/dev/null 2>&1 || useradd --system --gid ${q(app.group)} --home-dir ${q(app.baseDir)} --no-create-home --shell /usr/sbin/nologin ${q(app.user)}`,
-          shellCommand(["install", "-d", "-m", "0755", "-o", "root", "-g", "root", app.baseDir, `${app.baseDir}/releases`, `${app.baseDir}/venvs`]),
-          // Release archives arrive here over SFTP, as the login user.
-          shellCommand(["install", "-d", "-m", "0700", "-o", host.user, incoming]),
-          shellCommand(["install", "-d", "-m", "0750", "-o", app.user, "-g", app.group, app.logDir]),
-          shellCommand(["install", "-d", "-m", "0750", "-o", "root", "-g", app.group, app.configDir]),
-          `printf '%s' ${q(renderTmpfilesD([runDir]))} > ${q(tmpfiles)}`,
-          `if command -v systemd-tmpfiles >/dev/null; then systemd-tmpfiles --create ${q(tmpfiles)}; else ${shellCommand(["install", "-d", "-m", octalMode(runDir.mode), "-o", runDir.user, "-g", runDir.group, runDir.path])}; fi`,
-          claimScript(app.baseDir, owner),
-        ].join("\n"))),
+        create: baseOwner.apply((owner) =>
+          asRoot(
+            conn,
+            [
+              "set -eu",
+              `getent group ${q(app.group)} >/dev/null || groupadd --system ${q(app.group)}`,
+              `id -u ${q(app.user)} >/dev/null 2>&1 || useradd --system --gid ${q(app.group)} --home-dir ${q(app.baseDir)} --no-create-home --shell /usr/sbin/nologin ${q(app.user)}`,
+              shellCommand(["install", "-d", "-m", "0755", "-o", "root", "-g", "root", app.baseDir, `${app.baseDir}/releases`, `${app.baseDir}/venvs`]),
+              // Release archives arrive here over SFTP, as the login user.
+              shellCommand(["install", "-d", "-m", "0700", "-o", host.user, incoming]),
+              shellCommand(["install", "-d", "-m", "0750", "-o", app.user, "-g", app.group, app.logDir]),
+              shellCommand(["install", "-d", "-m", "0750", "-o", "root", "-g", app.group, app.configDir]),
+              `printf '%s' ${q(renderTmpfilesD([runDir]))} > ${q(tmpfiles)}`,
+              `if command -v systemd-tmpfiles >/dev/null; then systemd-tmpfiles --create ${q(tmpfiles)}; else ${shellCommand(["install", "-d", "-m", octalMode(runDir.mode), "-o", runDir.user, "-g", runDir.group, runDir.path])}; fi`,
+              claimScript(app.baseDir, owner),
+            ].join("\n"),
+          ),
+        ),
         delete: baseOwner.apply((owner) =>
           asRoot(
             conn,
@@ -260,7 +279,10 @@ export class FlaskApp extends pulumi.ComponentResource {
       `${name}-venv`,
       conn,
       {
-        create: withTokens(tagged(conn, { kind: "venv", app: app.name, baseDir: app.baseDir, id: this.venvId }), asRoot(conn, venvScript({ venvDir, systemSitePackages, pipArgs }))),
+        create: withTokens(
+          tagged(conn, { kind: "venv", app: app.name, baseDir: app.baseDir, id: this.venvId }),
+          asRoot(conn, venvScript({ venvDir, systemSitePackages, pipArgs })),
+        ),
         // No delete: activation removes venvs no longer used, on the host the app runs on now.
         stdin: venvInput,
         triggers: [this.venvId],
@@ -271,20 +293,27 @@ export class FlaskApp extends pulumi.ComponentResource {
 
     // 4. The environment file: shell assignments, sourced by the service wrapper as the app starts.
     const envContent = pulumi.output(args.environment ?? {}).apply((env) => {
-      const bad = Object.keys(env).map((k) => envKeyRule("environment", k)).find((r) => r.condition);
+      const bad = Object.keys(env)
+        .map((k) => envKeyRule("environment", k))
+        .find((r) => r.condition);
       if (bad) throw new pulumi.ResourceError(bad.message, this);
       return renderEnvFile(env as Record<string, string>);
     });
     this.environmentHash = envContent.apply((c) => contentHash(c));
     // Per key, so the review report can say which keys were added, changed or removed.
     const keyFingerprints = pulumi.unsecret(
-      pulumi.all([conn.ssh.privateKey, args.environment ?? {}]).apply(([secret, env]) =>
-        environmentFingerprints(String(secret ?? ""), env as Record<string, string>),
-      ),
+      pulumi
+        .all([conn.ssh.privateKey, args.environment ?? {}])
+        .apply(([secret, env]) => environmentFingerprints(String(secret ?? ""), env as Record<string, string>)),
     );
     this.environmentFingerprint = keyFingerprints.apply((fp) => contentHash(fp));
     this.startEnvironmentFingerprint = keyFingerprints.apply((fp) =>
-      contentHash([...parseFingerprints(fp)].filter(([k]) => START_ENV_KEY.test(k)).map(([k, v]) => `${k}=${v}`).join(" ")),
+      contentHash(
+        [...parseFingerprints(fp)]
+          .filter(([k]) => START_ENV_KEY.test(k))
+          .map(([k, v]) => `${k}=${v}`)
+          .join(" "),
+      ),
     );
     const envFile = managedFile(
       `${name}-env`,
@@ -307,7 +336,11 @@ export class FlaskApp extends pulumi.ComponentResource {
     // running release keeps serving.
     const check = entryCheckScript({ user: app.user, releaseDir, venvDir, envFile: this.envFile, entry: app.entry });
     const checkCommand = withTokens(
-      tagged(conn, { kind: "step", what: `entry check: the new code and venv of ${app.name} import ${args.entry} as ${app.user}, before anything switches` }, { release: this.releaseId, venv: this.venvId, entry: args.entry }),
+      tagged(
+        conn,
+        { kind: "step", what: `entry check: the new code and venv of ${app.name} import ${args.entry} as ${app.user}, before anything switches` },
+        { release: this.releaseId, venv: this.venvId, entry: args.entry },
+      ),
       asRoot(conn, check),
     );
     const checked = remoteCommand(

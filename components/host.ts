@@ -78,9 +78,7 @@ export class Host extends pulumi.ComponentResource {
       label: hostLabel(name, user, args.address, args.port),
     };
 
-    const gathered = args.facts
-      ? pulumi.output(args.facts)
-      : hostFacts(`${name}-facts`, this.connection, { parent: this }).stdout.apply(parseHostFacts);
+    const gathered = args.facts ? pulumi.output(args.facts) : hostFacts(`${name}-facts`, this.connection, { parent: this }).stdout.apply(parseHostFacts);
     // Everything that uses the facts (rendered files, the package set) waits for the preflight, so a
     // host that cannot run the stack fails here, before anything on it changes.
     this.facts = gathered.apply((facts) => {
@@ -92,7 +90,10 @@ export class Host extends pulumi.ComponentResource {
     });
     this.packagesReady =
       this.packages.length > 0
-        ? packageSet(`${name}-packages`, this.connection, this.packages, { parent: this, gate: this.facts.apply((f) => `${f.arch} python ${f.pythonVersion ?? "none"}`) })
+        ? packageSet(`${name}-packages`, this.connection, this.packages, {
+            parent: this,
+            gate: this.facts.apply((f) => `${f.arch} python ${f.pythonVersion ?? "none"}`),
+          })
         : this;
     this.registerOutputs({ facts: this.facts, packages: this.packages });
   }

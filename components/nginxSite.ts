@@ -58,7 +58,11 @@ export class NginxSite extends pulumi.ComponentResource {
     try {
       throwIfInvalid(
         [
-          rule(!/^\/[A-Za-z0-9._~!$&()*+,;=:@%/?-]*$/.test(healthPath), "healthPath", `\`healthPath\` must be a URL path starting with / (got ${JSON.stringify(healthPath)})`),
+          rule(
+            !/^\/[A-Za-z0-9._~!$&()*+,;=:@%/?-]*$/.test(healthPath),
+            "healthPath",
+            `\`healthPath\` must be a URL path starting with / (got ${JSON.stringify(healthPath)})`,
+          ),
           intRangeRule("healthTimeoutSecs", healthTimeoutSecs, 1, 3600),
         ],
         "NginxSite",
@@ -120,7 +124,11 @@ export class NginxSite extends pulumi.ComponentResource {
     // services' revisions go on stdin (secret when an environment is).
     const tls = s.tls !== null && s.tls.redirectHttp;
     const probe = withTokens(
-      tagged(conn, { kind: "step", what: `site probe of ${s.name}: \`up\` returns once ${healthPath} answers 2xx or 3xx through nginx` }, { site: contentHash(this.config), health: healthPath }),
+      tagged(
+        conn,
+        { kind: "step", what: `site probe of ${s.name}: \`up\` returns once ${healthPath} answers 2xx or 3xx through nginx` },
+        { site: contentHash(this.config), health: healthPath },
+      ),
       asRoot(
         conn,
         probeScript({
@@ -149,5 +157,3 @@ export class NginxSite extends pulumi.ComponentResource {
     this.registerOutputs({ config: this.config, configPath: this.configPath });
   }
 }
-
-

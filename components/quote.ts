@@ -20,16 +20,16 @@ const BARE_WORD = /^[A-Za-z0-9_@%+:,./-]+$/;
  *   value can carry one, and silently truncating would run a different command.
  */
 export function shellQuote(arg: string): string {
-    if (arg.includes("\0")) {
-        throw new Error(`cannot quote an argument containing a NUL character for the shell (got ${JSON.stringify(arg)})`);
-    }
-    if (arg === "") {
-        return "''";
-    }
-    if (BARE_WORD.test(arg)) {
-        return arg;
-    }
-    return `'${arg.replace(/'/g, `'\\''`)}'`;
+  if (arg.includes("\0")) {
+    throw new Error(`cannot quote an argument containing a NUL character for the shell (got ${JSON.stringify(arg)})`);
+  }
+  if (arg === "") {
+    return "''";
+  }
+  if (BARE_WORD.test(arg)) {
+    return arg;
+  }
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
@@ -39,8 +39,8 @@ export function shellQuote(arg: string): string {
  * @throws Error when `argv` is empty, or an argument contains NUL.
  */
 export function shellCommand(argv: readonly string[]): string {
-    if (argv.length === 0) {
-        throw new Error("cannot build a shell command from an empty argument list");
-    }
-    return argv.map(shellQuote).join(" ");
+  if (argv.length === 0) {
+    throw new Error("cannot build a shell command from an empty argument list");
+  }
+  return argv.map(shellQuote).join(" ");
 }

@@ -95,4 +95,3 @@ export class SupervisorProgram extends pulumi.ComponentResource {
     this.registerOutputs({ configPath: this.configPath, config: this.config });
   }
 }
-

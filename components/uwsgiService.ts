@@ -47,9 +47,12 @@ export class UwsgiService extends pulumi.ComponentResource implements WsgiServic
         this,
       );
     }
-    if (s.source === "apt") app.host.requirePackages(this, ["uwsgi-core", "uwsgi-plugin-python3"], "UwsgiService with `source: \"apt\"`");
+    if (s.source === "apt") app.host.requirePackages(this, ["uwsgi-core", "uwsgi-plugin-python3"], 'UwsgiService with `source: "apt"`');
     else if (!app.wsgiServers.includes("uwsgi")) {
-      throw new pulumi.ResourceError("UwsgiService with `source: \"pip\"` needs uWSGI in the app's venv: add \"uwsgi\" to the FlaskApp's `wsgiServers` (or use `source: \"apt\"`)", this);
+      throw new pulumi.ResourceError(
+        'UwsgiService with `source: "pip"` needs uWSGI in the app\'s venv: add "uwsgi" to the FlaskApp\'s `wsgiServers` (or use `source: "apt"`)',
+        this,
+      );
     }
     this.flaskApp = app;
     this.listener = s.listener;

@@ -12,7 +12,12 @@ import { SupervisorProgram } from "./supervisorProgram";
 
 /** Facts used only to validate arguments while the real ones are unknown (first preview). */
 export const VALIDATION_FACTS: HostFacts = {
-  arch: "x86_64", cores: 1, memoryMb: 1024, osId: "debian", osVersionId: "12", initSystem: "systemd",
+  arch: "x86_64",
+  cores: 1,
+  memoryMb: 1024,
+  osId: "debian",
+  osVersionId: "12",
+  initSystem: "systemd",
 };
 
 /** What every WSGI service exposes to NginxSite. */
@@ -127,12 +132,16 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
   };
   // The tokens are the apply's decision inputs (config/actions.ts): the report reads them.
   const script = withTokens(
-    tagged(conn, { kind: "server", profile }, {
-      config: configHash,
-      code: app.version,
-      environment: app.environmentFingerprint,
-      "start-environment": app.startEnvironmentFingerprint,
-    }),
+    tagged(
+      conn,
+      { kind: "server", profile },
+      {
+        config: configHash,
+        code: app.version,
+        environment: app.environmentFingerprint,
+        "start-environment": app.startEnvironmentFingerprint,
+      },
+    ),
     asRoot(
       conn,
       applyScript({

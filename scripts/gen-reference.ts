@@ -274,12 +274,16 @@ interface Project {
 
 /** The project's compiler options (tsconfig.json), as `tsc -p .` sees them. */
 export function projectCompilerOptions(root: string = ROOT): ts.CompilerOptions {
-  const parsed = ts.getParsedCommandLineOfConfigFile(path.join(root, "tsconfig.json"), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    path.join(root, "tsconfig.json"),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+      },
     },
-  });
+  );
   if (parsed === undefined) throw new Error(`cannot read ${path.join(root, "tsconfig.json")}`);
   return parsed.options;
 }
@@ -850,7 +854,10 @@ export function generateReference(root: string = ROOT): Reference {
   const extra = Object.keys(EXAMPLES).filter((n) => !classes.some((c) => c.symbol.name === n));
   if (extra.length > 0) throw new Error(`examples for components that components/index.ts does not export: ${extra.join(", ")}`);
 
-  const types = new TypePrinter(project, classes.map((c) => c.symbol.name));
+  const types = new TypePrinter(
+    project,
+    classes.map((c) => c.symbol.name),
+  );
   const gen: Generator = { project, types, problems: [], classes };
   // First pass: every object type the arguments name, so the tables can link to them.
   for (const { decl } of classes) {
@@ -900,7 +907,10 @@ export function readmeBlock(readme: string): string | undefined {
   const start = readme.indexOf(START_MARKER);
   const end = readme.indexOf(END_MARKER);
   if (start < 0 || end < start) return undefined;
-  return readme.slice(start + START_MARKER.length, end).replace(/^\n/, "").replace(/\n$/, "");
+  return readme
+    .slice(start + START_MARKER.length, end)
+    .replace(/^\n/, "")
+    .replace(/\n$/, "");
 }
 
 /** The block as it is written between the markers (a blank line before the end marker closes the last table). */

@@ -20,7 +20,10 @@ export async function startBenchHosts(kind: HostKind, n: number, tag: string): P
   // Drop-ins are read in order and the first value wins: 10- comes before the image's 50- file.
   await Promise.all(
     hosts.map((h) =>
-      hostExec(h, "printf 'LogLevel VERBOSE\\n' > /etc/ssh/sshd_config.d/10-bench-verbose.conf && systemctl reload ssh && sshd -T | grep -qx 'loglevel VERBOSE'"),
+      hostExec(
+        h,
+        "printf 'LogLevel VERBOSE\\n' > /etc/ssh/sshd_config.d/10-bench-verbose.conf && systemctl reload ssh && sshd -T | grep -qx 'loglevel VERBOSE'",
+      ),
     ),
   );
   return hosts;
@@ -78,10 +81,7 @@ interface JournalEntry {
 /** Logins, remote commands and what each ran, since `mark`. */
 export async function activitySince(h: TestHost, mark: string): Promise<Activity> {
   await sleep(300); // let journald take in the last lines
-  const out = await hostExec(
-    h,
-    `journalctl --no-pager -o json ${mark ? `--after-cursor=${shq(mark)}` : ""} SYSLOG_IDENTIFIER=sshd + SYSLOG_IDENTIFIER=sudo`,
-  );
+  const out = await hostExec(h, `journalctl --no-pager -o json ${mark ? `--after-cursor=${shq(mark)}` : ""} SYSLOG_IDENTIFIER=sshd + SYSLOG_IDENTIFIER=sudo`);
   const entries = out
     .split("\n")
     .filter((l) => l.trim())
@@ -123,8 +123,14 @@ export async function activitySince(h: TestHost, mark: string): Promise<Activity
 function summarizeSudo(cmd: string): string {
   // syslog writes control characters as #ooo (a newline is #012); sudo logs the argv as given.
   const unescaped = cmd.replace(/#012/g, "\n").replace(/#011/g, "\t");
-  const script = unescaped.replace(/^\/usr\/bin\/sh -c /, "").replace(/^'/, "").replace(/'$/, "");
-  const lines = script.split("\n").map((l) => l.trim()).filter((l) => l && l !== "set -eu" && l !== "{");
+  const script = unescaped
+    .replace(/^\/usr\/bin\/sh -c /, "")
+    .replace(/^'/, "")
+    .replace(/'$/, "");
+  const lines = script
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && l !== "set -eu" && l !== "{");
   const first = lines[0] ?? script;
   return first.length > 90 ? `${first.slice(0, 87)}…` : first;
 }

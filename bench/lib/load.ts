@@ -75,7 +75,10 @@ export interface LoadSample {
 }
 
 export async function installWrk(h: TestHost): Promise<void> {
-  await hostExec(h, "command -v wrk >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get -q install -y --no-install-recommends wrk >/dev/null 2>&1 || { apt-get -q update >/dev/null && apt-get -q install -y --no-install-recommends wrk >/dev/null; }; }");
+  await hostExec(
+    h,
+    "command -v wrk >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get -q install -y --no-install-recommends wrk >/dev/null 2>&1 || { apt-get -q update >/dev/null && apt-get -q install -y --no-install-recommends wrk >/dev/null; }; }",
+  );
 }
 
 /** Waits until `url` answers 200 inside the host. */
@@ -121,11 +124,10 @@ export function parseWrk(out: string): LoadSample {
 
 /** One warm-up, then `runs` measured wrk runs against `url` inside the host. */
 export async function measure(h: TestHost, url: string, runs: number, s: LoadSettings = DEFAULT_LOAD): Promise<LoadSample[]> {
-  const wrk = (secs: number) =>
-    `timeout ${secs + 30} wrk -t${s.threads} -c${s.connections} -d${secs}s --timeout 10s --latency ${shq(url)}`;
+  const wrk = (secs: number) => `timeout ${secs + 30} wrk -t${s.threads} -c${s.connections} -d${secs}s --timeout 10s --latency ${shq(url)}`;
   if (s.warmupSeconds > 0) await hostExec(h, `${wrk(s.warmupSeconds)} >/dev/null`, (s.warmupSeconds + 60) * 1000);
   const samples: LoadSample[] = [];
-  const snap = 'date +%s.%N; head -1 /proc/stat; cat /proc/[0-9]*/stat 2>/dev/null';
+  const snap = "date +%s.%N; head -1 /proc/stat; cat /proc/[0-9]*/stat 2>/dev/null";
   for (let i = 0; i < runs; i++) {
     // The last run also samples CPU use per process, from 1 s after the start to 1 s before the end.
     const profile = i === runs - 1 && s.seconds >= 4;
@@ -150,12 +152,7 @@ export async function measure(h: TestHost, url: string, runs: number, s: LoadSet
  * Starts `argv` as a transient systemd unit inside the host, with stdout/stderr appended to a file
  * (as supervisor does for the deployed server) and the app's environment file loaded.
  */
-export async function startUnit(
-  h: TestHost,
-  unit: string,
-  argv: string[],
-  opts: { user?: string; directory: string; logFile: string },
-): Promise<void> {
+export async function startUnit(h: TestHost, unit: string, argv: string[], opts: { user?: string; directory: string; logFile: string }): Promise<void> {
   await hostRun(h, `systemctl stop ${unit} 2>/dev/null; systemctl reset-failed ${unit} 2>/dev/null; true`);
   const props = [
     `-p WorkingDirectory=${opts.directory}`,

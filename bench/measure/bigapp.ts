@@ -65,7 +65,9 @@ export async function bigapp(runs: number): Promise<Result> {
           const next = await timedUp(stack);
           change[i].push(next.seconds);
           stateAfterChange[i].push(stateFileBytes(stack));
-          log(`bigapp run ${run + 1}/${runs} ${sides[i].label}: cold ${first.seconds}s, code change ${next.seconds}s, state ${state[i].at(-1)} B → ${stateAfterChange[i].at(-1)} B`);
+          log(
+            `bigapp run ${run + 1}/${runs} ${sides[i].label}: cold ${first.seconds}s, code change ${next.seconds}s, state ${state[i].at(-1)} B → ${stateAfterChange[i].at(-1)} B`,
+          );
         } finally {
           await dropStack(stack);
           await removeBenchHosts(hosts);

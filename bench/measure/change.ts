@@ -57,7 +57,9 @@ export async function change(runs: number): Promise<Result> {
       const after = await waitWorkers(h, 8);
       await waitHttp(h, "http://127.0.0.1/healthz", 30);
       const acted = actedOn(up);
-      log(`change run ${i + 1}/${runs}: ${up.seconds}s, ${act.connections} connections, ${act.commands} commands, acted on ${acted.map((a) => a.name).join(", ")}; master ${before.master} → ${after.master}, workers ${before.workers} → ${after.workers}`);
+      log(
+        `change run ${i + 1}/${runs}: ${up.seconds}s, ${act.connections} connections, ${act.commands} commands, acted on ${acted.map((a) => a.name).join(", ")}; master ${before.master} → ${after.master}, workers ${before.workers} → ${after.workers}`,
+      );
       seconds.push(up.seconds);
       connections.push(act.connections);
       commands.push(act.commands);
@@ -72,7 +74,13 @@ export async function change(runs: number): Promise<Result> {
       await timedUp(stack);
     }
     m.loadAtEnd = (await machine()).loadAtStart;
-    const onlyExpected = actedPerRun.every((a) => a.map((x) => x.replace(/ \(.*$/, "")).sort().join(",") === EXPECTED.join(","));
+    const onlyExpected = actedPerRun.every(
+      (a) =>
+        a
+          .map((x) => x.replace(/ \(.*$/, ""))
+          .sort()
+          .join(",") === EXPECTED.join(","),
+    );
     return {
       name: "change",
       title: "3. One change: `processes` 4 → 8 (vm, uWSGI)",
@@ -132,4 +140,3 @@ export async function change(runs: number): Promise<Result> {
     await removeBenchHosts(hosts);
   }
 }
-

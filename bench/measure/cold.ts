@@ -123,9 +123,7 @@ export function coldProfile(data: ColdData): { heading: string; body: string }[]
       names.set(c.name, e);
     }
   }
-  const rows = [...names.entries()]
-    .map(([name, e]) => ({ name, start: median(e.start), seconds: median(e.seconds) }))
-    .sort((a, b) => a.start - b.start);
+  const rows = [...names.entries()].map(([name, e]) => ({ name, start: median(e.start), seconds: median(e.seconds) })).sort((a, b) => a.start - b.start);
   const programStart = median(data.runs.map((r) => r.stack.programStart ?? NaN));
   const phases = new Map<string, number[]>();
   for (const r of data.runs) for (const p of r.floor.phases) phases.set(p.name, [...(phases.get(p.name) ?? []), p.seconds]);

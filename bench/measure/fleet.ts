@@ -124,10 +124,11 @@ export async function fleet(runs: number): Promise<Result> {
   const pct = (xs: number[]) => `${Math.round(median(xs) * 100)}%`;
   const byName = (ups: UpResult[]) => {
     const acc = new Map<string, number[]>();
-    for (const u of ups) for (const c of remoteCommands(u)) {
-      const key = c.name.replace(/^h\d+-/, "");
-      acc.set(key, [...(acc.get(key) ?? []), c.seconds]);
-    }
+    for (const u of ups)
+      for (const c of remoteCommands(u)) {
+        const key = c.name.replace(/^h\d+-/, "");
+        acc.set(key, [...(acc.get(key) ?? []), c.seconds]);
+      }
     return acc;
   };
   const d1 = byName(one);

@@ -93,8 +93,8 @@ export async function noop(runs: number): Promise<Result> {
       ],
       notes: [
         "One fresh `vm` host; the first `up` deploys the stack (not measured); each measured `up` follows with nothing changed.",
-        "The what-if runs set PULUMI_NODEJS_TRANSPILE_ONLY=true for the same stack (ts-node then compiles without type checking; equivalent to `\"noCheck\": true` in the project's tsconfig.json). It changes nothing on the host.",
-        "Connections are sshd's \"Accepted publickey\" lines and commands its \"Starting session: command\" lines (sshd at LogLevel VERBOSE), read from the host's journal over `docker exec`, so the counting adds nothing.",
+        'The what-if runs set PULUMI_NODEJS_TRANSPILE_ONLY=true for the same stack (ts-node then compiles without type checking; equivalent to `"noCheck": true` in the project\'s tsconfig.json). It changes nothing on the host.',
+        'Connections are sshd\'s "Accepted publickey" lines and commands its "Starting session: command" lines (sshd at LogLevel VERBOSE), read from the host\'s journal over `docker exec`, so the counting adds nothing.',
       ],
     };
   } finally {

@@ -7,7 +7,19 @@
 import { machine, Result, secondsSince } from "../lib/common";
 import { installWrk, waitHttp } from "../lib/load";
 import { coldProfile, coldRows, coldRuns } from "./cold";
-import { cpuSection, GRID, gridSection, loadFromEnv, loadNote, measureDevServer, measureServer, Measured, ServerResult, throughputRows, uwsgiWhatIfs } from "./throughput";
+import {
+  cpuSection,
+  GRID,
+  gridSection,
+  loadFromEnv,
+  loadNote,
+  measureDevServer,
+  measureServer,
+  Measured,
+  ServerResult,
+  throughputRows,
+  uwsgiWhatIfs,
+} from "./throughput";
 
 export async function pi(runs: number): Promise<Result> {
   const t0 = Date.now();
@@ -30,7 +42,11 @@ export async function pi(runs: number): Promise<Result> {
     machine: m,
     durationSec: secondsSince(t0),
     rows: [...coldRows(data).map((r) => ({ ...r, metric: `pi: ${r.metric}` })), ...throughputRows([served!], dev!, "pi: ")],
-    sections: [...profile, gridSection([served!], dev!, "Every load run on the pi host (medians over runs)"), cpuSection([served!], dev!, "Profile: CPU per process during the last run of each setting on the pi host (cores)")],
+    sections: [
+      ...profile,
+      gridSection([served!], dev!, "Every load run on the pi host (medians over runs)"),
+      cpuSection([served!], dev!, "Profile: CPU per process during the last run of each setting on the pi host (cores)"),
+    ],
     notes: [
       `Cold provision as in table 1, on two fresh \`pi\` hosts (Debian bookworm arm64 under qemu-user emulation, user \`pi\`). Throughput as in table 4 for uWSGI only, on the last run's stack host after its cold deploy.`,
       "Everything inside the host is emulated — apt, pip, uWSGI, nginx and wrk alike — so only the ratios mean something.",

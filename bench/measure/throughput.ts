@@ -47,7 +47,11 @@ export function uwsgiWhatIfs(deployed: Combo, cores: number): WhatIf[] {
   const logging = ["/^disable-logging = /d"];
   return [
     { label: "what-if: request logging on (`logRequests: true`)", combo: deployed, sed: logging },
-    { label: "what-if: the previous defaults (2 × cores + 1 processes, 2 threads, request logging on)", combo: { processes: previousWorkers(cores), threads: 2 }, sed: logging },
+    {
+      label: "what-if: the previous defaults (2 × cores + 1 processes, 2 threads, request logging on)",
+      combo: { processes: previousWorkers(cores), threads: 2 },
+      sed: logging,
+    },
   ];
 }
 
@@ -105,7 +109,11 @@ function tunedConfigScript(server: Server, c: Combo, out: string, extra: string[
   const exprs =
     server === "uwsgi"
       ? [`s/^processes = .*/processes = ${c.processes}/`, `s/^threads = .*/threads = ${c.threads}/`]
-      : [`s/^workers = .*/workers = ${c.processes}/`, `s/^threads = .*/threads = ${c.threads}/`, `s/^worker_class = .*/worker_class = "${c.threads > 1 ? "gthread" : "sync"}"/`];
+      : [
+          `s/^workers = .*/workers = ${c.processes}/`,
+          `s/^threads = .*/threads = ${c.threads}/`,
+          `s/^worker_class = .*/worker_class = "${c.threads > 1 ? "gthread" : "sync"}"/`,
+        ];
   return `sed ${[...exprs, ...extra].map((e) => `-e ${shq(e)}`).join(" ")} ${src} > ${out}`;
 }
 
@@ -137,7 +145,10 @@ export async function measureServer(
     // The changed text goes INTO the deployed file, so its owner and mode stay as deployed.
     await hostExec(h, `cp -p ${conf} ${saved} && ${tunedConfigScript(server, w.combo, changed, w.sed)} && cat ${changed} > ${conf}`);
     if (w.site) {
-      await hostExec(h, `cp -p ${SITE} ${SITE}.bench-saved && sed -i ${w.site.map((e) => `-e ${shq(e)}`).join(" ")} ${SITE} && nginx -t -q && systemctl reload nginx`);
+      await hostExec(
+        h,
+        `cp -p ${SITE} ${SITE}.bench-saved && sed -i ${w.site.map((e) => `-e ${shq(e)}`).join(" ")} ${SITE} && nginx -t -q && systemctl reload nginx`,
+      );
     }
     log(`throughput ${server}: ${w.label} ${comboLabel(server, w.combo)}`);
     try {
@@ -241,15 +252,26 @@ export function gridSection(results: ServerResult[], dev: Measured, heading = "E
     heading,
     body: mdTable(
       ["server", "what", "settings", "req/s", "p50 (ms)", "p99 (ms)", "errors"],
-      [...results.flatMap((r) => [line(r.server, r.defaults), ...r.grid.map((g) => line(r.server, g)), ...r.whatIfs.map((g) => line(r.server, g))]), line("flask", dev)],
+      [
+        ...results.flatMap((r) => [line(r.server, r.defaults), ...r.grid.map((g) => line(r.server, g)), ...r.whatIfs.map((g) => line(r.server, g))]),
+        line("flask", dev),
+      ],
     ),
   };
 }
 
 /** Where the CPU went during the last run of each setting: cores per process inside the host. */
-export function cpuSection(results: ServerResult[], dev: Measured, heading = "Profile: CPU per process during the last run of each setting (cores)"): { heading: string; body: string } {
+export function cpuSection(
+  results: ServerResult[],
+  dev: Measured,
+  heading = "Profile: CPU per process during the last run of each setting (cores)",
+): { heading: string; body: string } {
   const all: [string, Measured][] = [
-    ...results.flatMap((r) => [[r.server, r.defaults] as [string, Measured], ...r.grid.map((g) => [r.server, g] as [string, Measured]), ...r.whatIfs.map((g) => [r.server, g] as [string, Measured])]),
+    ...results.flatMap((r) => [
+      [r.server, r.defaults] as [string, Measured],
+      ...r.grid.map((g) => [r.server, g] as [string, Measured]),
+      ...r.whatIfs.map((g) => [r.server, g] as [string, Measured]),
+    ]),
     ["flask", dev],
   ];
   const names = new Set<string>();
@@ -258,7 +280,14 @@ export function cpuSection(results: ServerResult[], dev: Measured, heading = "Pr
   const rows = all.map(([server, m]) => {
     const p = m.samples[m.samples.length - 1]?.cpu;
     const shown = cols.map((c) => (p ? round(p.byProcess[c] ?? 0, 2) : "–"));
-    const rest = p ? round(Object.entries(p.byProcess).filter(([k]) => !names.has(k)).reduce((a, [, v]) => a + v, 0), 2) : "–";
+    const rest = p
+      ? round(
+          Object.entries(p.byProcess)
+            .filter(([k]) => !names.has(k))
+            .reduce((a, [, v]) => a + v, 0),
+          2,
+        )
+      : "–";
     return [server, `${m.label}: ${m.settings}`, round(m.samples[m.samples.length - 1]?.rps ?? NaN, 0), ...shown, rest, p ? p.machineBusyCores : "–"];
   });
   return {

@@ -8,51 +8,51 @@ import { absolutePathRule, safeNameRule } from "./validate";
 
 /** Arguments describing the application. */
 export interface AppArgs {
-    /** App name: a safe name (`^[a-z_][a-z0-9_-]{0,31}$`) used for paths, sockets and programs. */
-    readonly name: string;
-    /** WSGI entry point: `pkg.wsgi:app` or an app factory `manage:create_app()`. */
-    readonly entry: string;
-    /**
-     * Unprivileged user the app runs as (never root).
-     * @default the app `name`
-     */
-    readonly user?: string;
-    /**
-     * Primary group of the app user.
-     * @default the app `user`
-     */
-    readonly group?: string;
-    /**
-     * Base directory holding releases, `current` and the venv.
-     * @default `/srv/<name>`
-     */
-    readonly baseDir?: string;
+  /** App name: a safe name (`^[a-z_][a-z0-9_-]{0,31}$`) used for paths, sockets and programs. */
+  readonly name: string;
+  /** WSGI entry point: `pkg.wsgi:app` or an app factory `manage:create_app()`. */
+  readonly entry: string;
+  /**
+   * Unprivileged user the app runs as (never root).
+   * @default the app `name`
+   */
+  readonly user?: string;
+  /**
+   * Primary group of the app user.
+   * @default the app `user`
+   */
+  readonly group?: string;
+  /**
+   * Base directory holding releases, `current` and the venv.
+   * @default `/srv/<name>`
+   */
+  readonly baseDir?: string;
 }
 
 /** The resolved application: every path filled in. */
 export interface AppContext {
-    readonly name: string;
-    readonly user: string;
-    readonly group: string;
-    /** `/srv/<name>` unless given. */
-    readonly baseDir: string;
-    /** The live release: `<baseDir>/current` (a symlink switched on deploy). */
-    readonly appDir: string;
-    /** The virtualenv: `<baseDir>/venv`. */
-    readonly venvDir: string;
-    /** Sockets and pid files: `/run/<name>` (tmpfs: must be created at boot, e.g. by tmpfiles.d). */
-    readonly runDir: string;
-    /** Log files: `/var/log/<name>`. */
-    readonly logDir: string;
-    /** Rendered server configs (uwsgi.ini, gunicorn.conf.py): `/etc/<name>`. */
-    readonly configDir: string;
-    readonly entry: WsgiEntry;
+  readonly name: string;
+  readonly user: string;
+  readonly group: string;
+  /** `/srv/<name>` unless given. */
+  readonly baseDir: string;
+  /** The live release: `<baseDir>/current` (a symlink switched on deploy). */
+  readonly appDir: string;
+  /** The virtualenv: `<baseDir>/venv`. */
+  readonly venvDir: string;
+  /** Sockets and pid files: `/run/<name>` (tmpfs: must be created at boot, e.g. by tmpfiles.d). */
+  readonly runDir: string;
+  /** Log files: `/var/log/<name>`. */
+  readonly logDir: string;
+  /** Rendered server configs (uwsgi.ini, gunicorn.conf.py): `/etc/<name>`. */
+  readonly configDir: string;
+  readonly entry: WsgiEntry;
 }
 
 /** What every WSGI resolver needs: the app and the facts of the host it goes to. */
 export interface ResolveContext {
-    readonly app: AppContext;
-    readonly facts: HostFacts;
+  readonly app: AppContext;
+  readonly facts: HostFacts;
 }
 
 /**
@@ -60,31 +60,31 @@ export interface ResolveContext {
  * @throws ArgumentError naming every invalid argument.
  */
 export function resolveAppContext(args: AppArgs): AppContext {
-    throwIfInvalid(
-        [
-            safeNameRule("name", args.name),
-            wsgiEntryRule("entry", args.entry),
-            safeNameRule("user", args.user),
-            { condition: args.user === "root", argument: "user", message: "`user` must not be root: the app runs as its own unprivileged user" },
-            safeNameRule("group", args.group),
-            absolutePathRule("baseDir", args.baseDir),
-        ],
-        "app",
-    );
-    const user = args.user ?? args.name;
-    const baseDir = args.baseDir ?? `/srv/${args.name}`;
-    return {
-        name: args.name,
-        user,
-        group: args.group ?? user,
-        baseDir,
-        appDir: `${baseDir}/current`,
-        venvDir: `${baseDir}/venv`,
-        runDir: `/run/${args.name}`,
-        logDir: `/var/log/${args.name}`,
-        configDir: `/etc/${args.name}`,
-        entry: parseWsgiEntry(args.entry),
-    };
+  throwIfInvalid(
+    [
+      safeNameRule("name", args.name),
+      wsgiEntryRule("entry", args.entry),
+      safeNameRule("user", args.user),
+      { condition: args.user === "root", argument: "user", message: "`user` must not be root: the app runs as its own unprivileged user" },
+      safeNameRule("group", args.group),
+      absolutePathRule("baseDir", args.baseDir),
+    ],
+    "app",
+  );
+  const user = args.user ?? args.name;
+  const baseDir = args.baseDir ?? `/srv/${args.name}`;
+  return {
+    name: args.name,
+    user,
+    group: args.group ?? user,
+    baseDir,
+    appDir: `${baseDir}/current`,
+    venvDir: `${baseDir}/venv`,
+    runDir: `/run/${args.name}`,
+    logDir: `/var/log/${args.name}`,
+    configDir: `/etc/${args.name}`,
+    entry: parseWsgiEntry(args.entry),
+  };
 }
 
 /**
@@ -93,7 +93,7 @@ export function resolveAppContext(args: AppArgs): AppContext {
  * their graceful reload instead of a restart.
  */
 export function envLoaderPath(app: AppContext): string {
-    return `${app.configDir}/load_env.py`;
+  return `${app.configDir}/load_env.py`;
 }
 
 /** The environment file holds this key too: the keys it sets, so the loader can unset removed ones. */

@@ -4,22 +4,22 @@
 
 /** What flaskstack knows about a host. */
 export interface HostFacts {
-    /** `uname -m`: `x86_64`, `aarch64` (Pi 4/5 with a 64-bit OS), `armv7l` (32-bit Pi OS), … */
-    readonly arch: "x86_64" | "aarch64" | "armv7l" | (string & {});
-    /** Online CPU cores (`nproc`). */
-    readonly cores: number;
-    /** Total memory in MiB (`MemTotal` of /proc/meminfo). */
-    readonly memoryMb: number;
-    /** `ID` of /etc/os-release: `debian`, `ubuntu`, `raspbian`, … */
-    readonly osId: string;
-    /** `VERSION_ID` of /etc/os-release: `12`, `24.04`, … */
-    readonly osVersionId: string;
-    /** `systemd` when PID 1 is systemd, `other` otherwise (containers without an init, …). */
-    readonly initSystem: "systemd" | "other";
-    /** `python3 --version` of the system Python, e.g. `3.11.2`. @default unknown (not used by any default yet) */
-    readonly pythonVersion?: string;
-    /** Free space on `/` in MiB when the facts were gathered, when known. */
-    readonly diskFreeMb?: number;
+  /** `uname -m`: `x86_64`, `aarch64` (Pi 4/5 with a 64-bit OS), `armv7l` (32-bit Pi OS), … */
+  readonly arch: "x86_64" | "aarch64" | "armv7l" | (string & {});
+  /** Online CPU cores (`nproc`). */
+  readonly cores: number;
+  /** Total memory in MiB (`MemTotal` of /proc/meminfo). */
+  readonly memoryMb: number;
+  /** `ID` of /etc/os-release: `debian`, `ubuntu`, `raspbian`, … */
+  readonly osId: string;
+  /** `VERSION_ID` of /etc/os-release: `12`, `24.04`, … */
+  readonly osVersionId: string;
+  /** `systemd` when PID 1 is systemd, `other` otherwise (containers without an init, …). */
+  readonly initSystem: "systemd" | "other";
+  /** `python3 --version` of the system Python, e.g. `3.11.2`. @default unknown (not used by any default yet) */
+  readonly pythonVersion?: string;
+  /** Free space on `/` in MiB when the facts were gathered, when known. */
+  readonly diskFreeMb?: number;
 }
 
 /**
@@ -57,10 +57,10 @@ export const WORKER_MEMORY_SHARE = 0.5;
  * | small VM | 1 | 512 MiB | 2 | 2 |
  */
 export function defaultWorkerCount(facts: Pick<HostFacts, "cores" | "memoryMb">, perCore = 1): number {
-    const cpuBound = Math.max(1, Math.floor(facts.cores)) * Math.max(1, Math.floor(perCore));
-    const memoryBound = Math.floor((Math.max(0, facts.memoryMb) * WORKER_MEMORY_SHARE) / WORKER_MEMORY_MB);
-    const floor = memoryBound >= 2 ? 2 : 1;
-    return Math.max(Math.min(cpuBound, memoryBound), floor);
+  const cpuBound = Math.max(1, Math.floor(facts.cores)) * Math.max(1, Math.floor(perCore));
+  const memoryBound = Math.floor((Math.max(0, facts.memoryMb) * WORKER_MEMORY_SHARE) / WORKER_MEMORY_MB);
+  const floor = memoryBound >= 2 ? 2 : 1;
+  return Math.max(Math.min(cpuBound, memoryBound), floor);
 }
 
 /**

@@ -5,67 +5,67 @@
 
 /** The ownership and mode a unix socket gets, so a reader can check who may connect to it. */
 export interface SocketPermissions {
-    /** Owning user of the socket file. */
-    readonly owner: string;
-    /** Owning group of the socket file. */
-    readonly group: string;
-    /** Permission bits, e.g. `0o660`. Connecting to a unix socket needs write permission on it. */
-    readonly mode: number;
+  /** Owning user of the socket file. */
+  readonly owner: string;
+  /** Owning group of the socket file. */
+  readonly group: string;
+  /** Permission bits, e.g. `0o660`. Connecting to a unix socket needs write permission on it. */
+  readonly mode: number;
 }
 
 /** A unix-domain socket. */
 export interface UnixAddress {
-    readonly kind: "unix";
-    /** Absolute path of the socket, e.g. `/run/app/app.sock`. */
-    readonly path: string;
-    /**
-     * Owner, group and mode of the socket, when known (always set by the resolve functions here).
-     * @default unknown: NginxSite cannot check that nginx may connect, and does not.
-     */
-    readonly permissions?: SocketPermissions;
+  readonly kind: "unix";
+  /** Absolute path of the socket, e.g. `/run/app/app.sock`. */
+  readonly path: string;
+  /**
+   * Owner, group and mode of the socket, when known (always set by the resolve functions here).
+   * @default unknown: NginxSite cannot check that nginx may connect, and does not.
+   */
+  readonly permissions?: SocketPermissions;
 }
 
 /** A TCP address. */
 export interface TcpAddress {
-    readonly kind: "tcp";
-    /** IP address or host name, e.g. `127.0.0.1` or `::1`. */
-    readonly host: string;
-    readonly port: number;
+  readonly kind: "tcp";
+  /** IP address or host name, e.g. `127.0.0.1` or `::1`. */
+  readonly host: string;
+  readonly port: number;
 }
 
 export type ListenerAddress = UnixAddress | TcpAddress;
 
 /** What a WSGI service listens on. */
 export interface Listener {
-    /** `uwsgi`: uWSGI's binary protocol (nginx `uwsgi_pass`); `http`: plain HTTP (nginx `proxy_pass`). */
-    readonly protocol: "uwsgi" | "http";
-    readonly address: ListenerAddress;
-    /**
-     * True for uWSGI's standalone `http` router (`http = …`): a front-end meant to face clients itself,
-     * which NginxSite refuses as an upstream (use `http-socket` or a uwsgi socket behind nginx).
-     * @default false
-     */
-    readonly uwsgiHttpRouter?: boolean;
+  /** `uwsgi`: uWSGI's binary protocol (nginx `uwsgi_pass`); `http`: plain HTTP (nginx `proxy_pass`). */
+  readonly protocol: "uwsgi" | "http";
+  readonly address: ListenerAddress;
+  /**
+   * True for uWSGI's standalone `http` router (`http = …`): a front-end meant to face clients itself,
+   * which NginxSite refuses as an upstream (use `http-socket` or a uwsgi socket behind nginx).
+   * @default false
+   */
+  readonly uwsgiHttpRouter?: boolean;
 }
 
 /** `host:port`, with IPv6 hosts in brackets: `127.0.0.1:8001`, `[::1]:8001`. */
 export function tcpAddressToString(address: TcpAddress): string {
-    return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+  return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
 
 /** `unix:/run/app/app.sock` or `127.0.0.1:8001` — the spelling nginx `server` lines and humans share. */
 export function listenerToString(listener: Listener): string {
-    const address = listener.address;
-    switch (address.kind) {
-        case "unix":
-            return `unix:${address.path}`;
-        case "tcp":
-            return tcpAddressToString(address);
-        default: {
-            const unreachable: never = address;
-            throw new Error(`unknown listener address ${JSON.stringify(unreachable)}`);
-        }
+  const address = listener.address;
+  switch (address.kind) {
+    case "unix":
+      return `unix:${address.path}`;
+    case "tcp":
+      return tcpAddressToString(address);
+    default: {
+      const unreachable: never = address;
+      throw new Error(`unknown listener address ${JSON.stringify(unreachable)}`);
     }
+  }
 }
 
 /**
@@ -74,19 +74,19 @@ export function listenerToString(listener: Listener): string {
  * the group bits to group members, the other bits to everyone else (first match wins, as in the kernel).
  */
 export function mayConnect(permissions: SocketPermissions, user: string, groups: readonly string[]): boolean {
-    if (user === "root") {
-        return true;
-    }
-    if (permissions.owner === user) {
-        return (permissions.mode & 0o200) !== 0;
-    }
-    if (groups.includes(permissions.group)) {
-        return (permissions.mode & 0o020) !== 0;
-    }
-    return (permissions.mode & 0o002) !== 0;
+  if (user === "root") {
+    return true;
+  }
+  if (permissions.owner === user) {
+    return (permissions.mode & 0o200) !== 0;
+  }
+  if (groups.includes(permissions.group)) {
+    return (permissions.mode & 0o020) !== 0;
+  }
+  return (permissions.mode & 0o002) !== 0;
 }
 
 /** `0o660` → `660`, the spelling of chmod, uWSGI `chmod-socket` and Waitress `--unix-socket-perms`. */
 export function octalMode(mode: number): string {
-    return mode.toString(8).padStart(3, "0");
+  return mode.toString(8).padStart(3, "0");
 }

@@ -2,6 +2,6 @@
 
 /** Parent directory of an absolute path: `/var/log/app/x.log` → `/var/log/app`, `/x` → `/`. */
 export function parentDir(path: string): string {
-    const i = path.lastIndexOf("/");
-    return i <= 0 ? "/" : path.slice(0, i);
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
 }

@@ -16,41 +16,40 @@ export const MIN_MEMORY_MB = 200;
 
 /** Every reason the host cannot run the stack; empty when it can. */
 export function preflightProblems(facts: HostFacts): string[] {
-    const problems: string[] = [];
-    if (!SUPPORTED_ARCHES.includes(facts.arch)) {
-        problems.push(`architecture ${facts.arch} is not supported (supported: ${SUPPORTED_ARCHES.join(", ")})`);
+  const problems: string[] = [];
+  if (!SUPPORTED_ARCHES.includes(facts.arch)) {
+    problems.push(`architecture ${facts.arch} is not supported (supported: ${SUPPORTED_ARCHES.join(", ")})`);
+  }
+  // No python3 yet is fine: the host's package set installs Debian's.
+  if (facts.pythonVersion !== undefined) {
+    const [major, minor] = facts.pythonVersion.split(".").map(Number);
+    if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
+      problems.push(
+        `python3 on the host is ${facts.pythonVersion}; flaskstack needs ${MIN_PYTHON.join(".")} or later ` + "(Debian 11 / Raspberry Pi OS bullseye or newer)",
+      );
     }
-    // No python3 yet is fine: the host's package set installs Debian's.
-    if (facts.pythonVersion !== undefined) {
-        const [major, minor] = facts.pythonVersion.split(".").map(Number);
-        if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
-            problems.push(
-                `python3 on the host is ${facts.pythonVersion}; flaskstack needs ${MIN_PYTHON.join(".")} or later ` +
-                    "(Debian 11 / Raspberry Pi OS bullseye or newer)",
-            );
-        }
-    }
-    if (facts.diskFreeMb !== undefined && facts.diskFreeMb < MIN_DISK_FREE_MB) {
-        problems.push(`only ${facts.diskFreeMb} MiB free on / (a venv needs about ${MIN_DISK_FREE_MB} MiB)`);
-    }
-    if (facts.memoryMb < MIN_MEMORY_MB) {
-        problems.push(`only ${facts.memoryMb} MiB of memory (at least ${MIN_MEMORY_MB} MiB are needed for nginx and one worker)`);
-    }
-    if (facts.initSystem !== "systemd") {
-        problems.push("the host does not run systemd, which nginx and supervisor are started by on Debian");
-    }
-    return problems;
+  }
+  if (facts.diskFreeMb !== undefined && facts.diskFreeMb < MIN_DISK_FREE_MB) {
+    problems.push(`only ${facts.diskFreeMb} MiB free on / (a venv needs about ${MIN_DISK_FREE_MB} MiB)`);
+  }
+  if (facts.memoryMb < MIN_MEMORY_MB) {
+    problems.push(`only ${facts.memoryMb} MiB of memory (at least ${MIN_MEMORY_MB} MiB are needed for nginx and one worker)`);
+  }
+  if (facts.initSystem !== "systemd") {
+    problems.push("the host does not run systemd, which nginx and supervisor are started by on Debian");
+  }
+  return problems;
 }
 
 /** PEP 503 normalized project name: `Flask_SQLAlchemy` → `flask-sqlalchemy`. */
 export function normalizeProjectName(name: string): string {
-    return name.toLowerCase().replace(/[-_.]+/g, "-");
+  return name.toLowerCase().replace(/[-_.]+/g, "-");
 }
 
 /** The project a requirements line names, or undefined for blank lines, comments and options. */
 export function requirementName(line: string): string | undefined {
-    const m = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(line);
-    return m ? normalizeProjectName(m[1]) : undefined;
+  const m = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(line);
+  return m ? normalizeProjectName(m[1]) : undefined;
 }
 
 /**
@@ -58,15 +57,15 @@ export function requirementName(line: string): string | undefined {
  * those that were actually named in it.
  */
 export function withoutAptProjects(requirements: string, fromApt: readonly string[]): { text: string; removed: string[] } {
-    const skip = new Set(fromApt.map(normalizeProjectName));
-    const removed: string[] = [];
-    const kept = requirements.split("\n").filter((line) => {
-        const name = requirementName(line);
-        if (name !== undefined && skip.has(name)) {
-            removed.push(name);
-            return false;
-        }
-        return true;
-    });
-    return { text: kept.join("\n"), removed };
+  const skip = new Set(fromApt.map(normalizeProjectName));
+  const removed: string[] = [];
+  const kept = requirements.split("\n").filter((line) => {
+    const name = requirementName(line);
+    if (name !== undefined && skip.has(name)) {
+      removed.push(name);
+      return false;
+    }
+    return true;
+  });
+  return { text: kept.join("\n"), removed };
 }

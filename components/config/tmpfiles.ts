@@ -9,19 +9,19 @@ import { throwIfInvalid } from "./errors";
 import { absolutePathRule, eachRule, intRangeRule, safeNameRule } from "./validate";
 
 export interface RuntimeDirArgs {
-    /** Absolute path, normally under /run. */
-    readonly path: string;
-    readonly user: string;
-    readonly group: string;
-    /** @default 0o750 */
-    readonly mode?: number;
+  /** Absolute path, normally under /run. */
+  readonly path: string;
+  readonly user: string;
+  readonly group: string;
+  /** @default 0o750 */
+  readonly mode?: number;
 }
 
 export interface RuntimeDir {
-    readonly path: string;
-    readonly user: string;
-    readonly group: string;
-    readonly mode: number;
+  readonly path: string;
+  readonly user: string;
+  readonly group: string;
+  readonly mode: number;
 }
 
 /**
@@ -29,16 +29,16 @@ export interface RuntimeDir {
  * @throws ArgumentError naming every invalid argument.
  */
 export function resolveRuntimeDirs(dirs: readonly RuntimeDirArgs[]): RuntimeDir[] {
-    throwIfInvalid(
-        eachRule("runtimeDirs", dirs, (name, d) => [
-            absolutePathRule(`${name}.path`, d.path),
-            safeNameRule(`${name}.user`, d.user),
-            safeNameRule(`${name}.group`, d.group),
-            intRangeRule(`${name}.mode`, d.mode, 0, 0o7777),
-        ]),
-        "runtime directories",
-    );
-    return dirs.map((d) => ({ path: d.path, user: d.user, group: d.group, mode: d.mode ?? 0o750 }));
+  throwIfInvalid(
+    eachRule("runtimeDirs", dirs, (name, d) => [
+      absolutePathRule(`${name}.path`, d.path),
+      safeNameRule(`${name}.user`, d.user),
+      safeNameRule(`${name}.group`, d.group),
+      intRangeRule(`${name}.mode`, d.mode, 0, 0o7777),
+    ]),
+    "runtime directories",
+  );
+  return dirs.map((d) => ({ path: d.path, user: d.user, group: d.group, mode: d.mode ?? 0o750 }));
 }
 
 /**
@@ -46,5 +46,5 @@ export function resolveRuntimeDirs(dirs: readonly RuntimeDirArgs[]): RuntimeDir[
  * mode 750 so nginx may reach the sockets inside and nobody else may.
  */
 export function appRuntimeDir(app: AppContext, nginxGroup = "www-data"): RuntimeDirArgs {
-    return { path: app.runDir, user: app.user, group: nginxGroup, mode: 0o750 };
+  return { path: app.runDir, user: app.user, group: nginxGroup, mode: 0o750 };
 }

@@ -8,89 +8,88 @@ import { Listener } from "./listener";
 import { absolutePathRule, hostRule, intRangeRule, oneOfRule, portRule, rule } from "./validate";
 
 export type WaitressListenArgs =
-    | {
-          readonly kind: "tcp";
-          /** @default "127.0.0.1" */
-          readonly host?: string;
-          /** @default 8080 */
-          readonly port?: number;
-      }
-    | {
-          readonly kind: "unix";
-          /** @default `<runDir>/waitress.sock` */
-          readonly path?: string;
-          /** `--unix-socket-perms`. @default 0o660 */
-          readonly mode?: number;
-      };
+  | {
+      readonly kind: "tcp";
+      /** @default "127.0.0.1" */
+      readonly host?: string;
+      /** @default 8080 */
+      readonly port?: number;
+    }
+  | {
+      readonly kind: "unix";
+      /** @default `<runDir>/waitress.sock` */
+      readonly path?: string;
+      /** `--unix-socket-perms`. @default 0o660 */
+      readonly mode?: number;
+    };
 
 export type WaitressListen =
-    | { readonly kind: "tcp"; readonly host: string; readonly port: number }
-    | { readonly kind: "unix"; readonly path: string; readonly mode: number };
+  { readonly kind: "tcp"; readonly host: string; readonly port: number } | { readonly kind: "unix"; readonly path: string; readonly mode: number };
 
 /** Proxy headers Waitress knows (`trusted_proxy_headers`). */
 export const WAITRESS_PROXY_HEADERS = ["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-by", "forwarded"] as const;
 export type WaitressProxyHeader = (typeof WAITRESS_PROXY_HEADERS)[number];
 
 export interface WaitressArgs {
-    /** @default `{ kind: "tcp" }`: 127.0.0.1:8080 */
-    readonly listen?: WaitressListenArgs;
-    /** Worker threads (Waitress is one process). @default 4 */
-    readonly threads?: number;
-    /** @default 100 */
-    readonly connectionLimit?: number;
-    /** Seconds before an inactive connection is closed. @default 120 */
-    readonly channelTimeout?: number;
-    /** @default 262144 (256 KiB, Waitress's default) */
-    readonly maxRequestHeaderSize?: number;
-    /** @default 1073741824 (1 GiB, Waitress's default); nginx's `clientMaxBodySize` is the tighter limit */
-    readonly maxRequestBodySize?: number;
-    /** `wsgi.url_scheme` when no trusted proxy says otherwise. @default "http" */
-    readonly urlScheme?: "http" | "https";
-    /**
-     * Behind nginx: trust nginx's X-Forwarded-* headers (client address, scheme, host, port) and drop
-     * untrusted ones.
-     * @default true
-     */
-    readonly behindProxy?: boolean;
-    /**
-     * The proxy address whose headers are trusted.
-     * @default "127.0.0.1" for a TCP listen; "localhost" for a unix socket (Waitress's name for a unix peer)
-     */
-    readonly trustedProxy?: string;
-    /** @default ["x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto"] (what NginxSite sends) */
-    readonly trustedProxyHeaders?: readonly WaitressProxyHeader[];
-    /** Seconds supervisor waits after INT before KILL. @default 10 */
-    readonly stopWaitSecs?: number;
+  /** @default `{ kind: "tcp" }`: 127.0.0.1:8080 */
+  readonly listen?: WaitressListenArgs;
+  /** Worker threads (Waitress is one process). @default 4 */
+  readonly threads?: number;
+  /** @default 100 */
+  readonly connectionLimit?: number;
+  /** Seconds before an inactive connection is closed. @default 120 */
+  readonly channelTimeout?: number;
+  /** @default 262144 (256 KiB, Waitress's default) */
+  readonly maxRequestHeaderSize?: number;
+  /** @default 1073741824 (1 GiB, Waitress's default); nginx's `clientMaxBodySize` is the tighter limit */
+  readonly maxRequestBodySize?: number;
+  /** `wsgi.url_scheme` when no trusted proxy says otherwise. @default "http" */
+  readonly urlScheme?: "http" | "https";
+  /**
+   * Behind nginx: trust nginx's X-Forwarded-* headers (client address, scheme, host, port) and drop
+   * untrusted ones.
+   * @default true
+   */
+  readonly behindProxy?: boolean;
+  /**
+   * The proxy address whose headers are trusted.
+   * @default "127.0.0.1" for a TCP listen; "localhost" for a unix socket (Waitress's name for a unix peer)
+   */
+  readonly trustedProxy?: string;
+  /** @default ["x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto"] (what NginxSite sends) */
+  readonly trustedProxyHeaders?: readonly WaitressProxyHeader[];
+  /** Seconds supervisor waits after INT before KILL. @default 10 */
+  readonly stopWaitSecs?: number;
 }
 
 export interface WaitressSettings {
-    /** `<venv>/bin/waitress-serve`. */
-    readonly binary: string;
-    /** Module and callable, and whether `--call` is needed (app factory). */
-    readonly module: string;
-    readonly callable: string;
-    /** True for an app factory: `--call module:factory`. */
-    readonly call: boolean;
-    /** Where to start it (supervisor `directory`): the app dir, so the module imports. */
-    readonly workingDirectory: string;
-    readonly listen: WaitressListen;
-    readonly threads: number;
-    readonly connectionLimit: number;
-    readonly channelTimeout: number;
-    readonly maxRequestHeaderSize: number;
-    readonly maxRequestBodySize: number;
-    readonly urlScheme: "http" | "https";
-    /** Trusted proxy, or null when not behind a proxy. */
-    readonly trustedProxy: { readonly address: string; readonly headers: readonly WaitressProxyHeader[] } | null;
-    readonly processUser: string;
-    /**
-     * "INT": Waitress installs no signal handlers; INT raises KeyboardInterrupt so Python unwinds
-     * (atexit, finally blocks), where TERM would end the process on the spot.
-     */
-    readonly stopSignal: "INT";
-    readonly stopWaitSecs: number;
-    readonly listener: Listener;
-    readonly requiredDirs: readonly string[];
+  /** `<venv>/bin/waitress-serve`. */
+  readonly binary: string;
+  /** Module and callable, and whether `--call` is needed (app factory). */
+  readonly module: string;
+  readonly callable: string;
+  /** True for an app factory: `--call module:factory`. */
+  readonly call: boolean;
+  /** Where to start it (supervisor `directory`): the app dir, so the module imports. */
+  readonly workingDirectory: string;
+  readonly listen: WaitressListen;
+  readonly threads: number;
+  readonly connectionLimit: number;
+  readonly channelTimeout: number;
+  readonly maxRequestHeaderSize: number;
+  readonly maxRequestBodySize: number;
+  readonly urlScheme: "http" | "https";
+  /** Trusted proxy, or null when not behind a proxy. */
+  readonly trustedProxy: { readonly address: string; readonly headers: readonly WaitressProxyHeader[] } | null;
+  readonly processUser: string;
+  /**
+   * "INT": Waitress installs no signal handlers; INT raises KeyboardInterrupt so Python unwinds
+   * (atexit, finally blocks), where TERM would end the process on the spot.
+   */
+  readonly stopSignal: "INT";
+  readonly stopWaitSecs: number;
+  readonly listener: Listener;
+  readonly requiredDirs: readonly string[];
 }
 
 /**
@@ -98,69 +97,69 @@ export interface WaitressSettings {
  * @throws ArgumentError naming every invalid argument.
  */
 export function resolveWaitress(args: WaitressArgs, ctx: ResolveContext): WaitressSettings {
-    const { app } = ctx;
-    const listenArgs: WaitressListenArgs = args.listen ?? { kind: "tcp" };
-    const behindProxy = args.behindProxy ?? true;
-    throwIfInvalid(
-        [
-            oneOfRule("listen.kind", listenArgs.kind, ["tcp", "unix"]),
-            listenArgs.kind === "tcp"
-                ? [hostRule("listen.host", listenArgs.host), portRule("listen.port", listenArgs.port)]
-                : [absolutePathRule("listen.path", listenArgs.path), intRangeRule("listen.mode", listenArgs.mode, 0, 0o777)],
-            intRangeRule("threads", args.threads, 1, 1024),
-            intRangeRule("connectionLimit", args.connectionLimit, 1, 1_000_000),
-            intRangeRule("channelTimeout", args.channelTimeout, 1, 86400),
-            intRangeRule("maxRequestHeaderSize", args.maxRequestHeaderSize, 1024, 1 << 30),
-            intRangeRule("maxRequestBodySize", args.maxRequestBodySize, 0, Number.MAX_SAFE_INTEGER),
-            oneOfRule("urlScheme", args.urlScheme, ["http", "https"]),
-            hostRule("trustedProxy", args.trustedProxy),
-            ...(args.trustedProxyHeaders ?? []).map((h, i) => oneOfRule(`trustedProxyHeaders[${i}]`, h, WAITRESS_PROXY_HEADERS)),
-            rule(
-                !behindProxy && (args.trustedProxy !== undefined || args.trustedProxyHeaders !== undefined),
-                "trustedProxy",
-                "`trustedProxy` and `trustedProxyHeaders` have no meaning with `behindProxy` false",
-            ),
-            rule(
-                (args.trustedProxyHeaders ?? []).includes("forwarded") && (args.trustedProxyHeaders ?? []).length > 1,
-                "trustedProxyHeaders",
-                "`trustedProxyHeaders` cannot mix `forwarded` with x-forwarded-* headers (Waitress refuses it)",
-            ),
-            intRangeRule("stopWaitSecs", args.stopWaitSecs, 1, 86400),
-        ],
-        "Waitress",
-    );
+  const { app } = ctx;
+  const listenArgs: WaitressListenArgs = args.listen ?? { kind: "tcp" };
+  const behindProxy = args.behindProxy ?? true;
+  throwIfInvalid(
+    [
+      oneOfRule("listen.kind", listenArgs.kind, ["tcp", "unix"]),
+      listenArgs.kind === "tcp"
+        ? [hostRule("listen.host", listenArgs.host), portRule("listen.port", listenArgs.port)]
+        : [absolutePathRule("listen.path", listenArgs.path), intRangeRule("listen.mode", listenArgs.mode, 0, 0o777)],
+      intRangeRule("threads", args.threads, 1, 1024),
+      intRangeRule("connectionLimit", args.connectionLimit, 1, 1_000_000),
+      intRangeRule("channelTimeout", args.channelTimeout, 1, 86400),
+      intRangeRule("maxRequestHeaderSize", args.maxRequestHeaderSize, 1024, 1 << 30),
+      intRangeRule("maxRequestBodySize", args.maxRequestBodySize, 0, Number.MAX_SAFE_INTEGER),
+      oneOfRule("urlScheme", args.urlScheme, ["http", "https"]),
+      hostRule("trustedProxy", args.trustedProxy),
+      ...(args.trustedProxyHeaders ?? []).map((h, i) => oneOfRule(`trustedProxyHeaders[${i}]`, h, WAITRESS_PROXY_HEADERS)),
+      rule(
+        !behindProxy && (args.trustedProxy !== undefined || args.trustedProxyHeaders !== undefined),
+        "trustedProxy",
+        "`trustedProxy` and `trustedProxyHeaders` have no meaning with `behindProxy` false",
+      ),
+      rule(
+        (args.trustedProxyHeaders ?? []).includes("forwarded") && (args.trustedProxyHeaders ?? []).length > 1,
+        "trustedProxyHeaders",
+        "`trustedProxyHeaders` cannot mix `forwarded` with x-forwarded-* headers (Waitress refuses it)",
+      ),
+      intRangeRule("stopWaitSecs", args.stopWaitSecs, 1, 86400),
+    ],
+    "Waitress",
+  );
 
-    const listen: WaitressListen =
-        listenArgs.kind === "tcp"
-            ? { kind: "tcp", host: listenArgs.host ?? "127.0.0.1", port: listenArgs.port ?? 8080 }
-            : { kind: "unix", path: listenArgs.path ?? `${app.runDir}/waitress.sock`, mode: listenArgs.mode ?? 0o660 };
-    const defaultProxy = listen.kind === "unix" ? "localhost" : "127.0.0.1";
-    return {
-        binary: `${app.venvDir}/bin/waitress-serve`,
-        module: app.entry.module,
-        callable: app.entry.callable,
-        call: app.entry.factory,
-        workingDirectory: app.appDir,
-        listen,
-        threads: args.threads ?? 4,
-        connectionLimit: args.connectionLimit ?? 100,
-        channelTimeout: args.channelTimeout ?? 120,
-        maxRequestHeaderSize: args.maxRequestHeaderSize ?? 262144,
-        maxRequestBodySize: args.maxRequestBodySize ?? 1073741824,
-        urlScheme: args.urlScheme ?? "http",
-        trustedProxy: behindProxy
-            ? {
-                  address: args.trustedProxy ?? defaultProxy,
-                  headers: [...(args.trustedProxyHeaders ?? ["x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto"])].sort(),
-              }
-            : null,
-        processUser: app.user,
-        stopSignal: "INT",
-        stopWaitSecs: args.stopWaitSecs ?? 10,
-        listener:
-            listen.kind === "tcp"
-                ? { protocol: "http", address: { kind: "tcp", host: listen.host, port: listen.port } }
-                : { protocol: "http", address: { kind: "unix", path: listen.path, permissions: { owner: app.user, group: app.group, mode: listen.mode } } },
-        requiredDirs: [app.runDir],
-    };
+  const listen: WaitressListen =
+    listenArgs.kind === "tcp"
+      ? { kind: "tcp", host: listenArgs.host ?? "127.0.0.1", port: listenArgs.port ?? 8080 }
+      : { kind: "unix", path: listenArgs.path ?? `${app.runDir}/waitress.sock`, mode: listenArgs.mode ?? 0o660 };
+  const defaultProxy = listen.kind === "unix" ? "localhost" : "127.0.0.1";
+  return {
+    binary: `${app.venvDir}/bin/waitress-serve`,
+    module: app.entry.module,
+    callable: app.entry.callable,
+    call: app.entry.factory,
+    workingDirectory: app.appDir,
+    listen,
+    threads: args.threads ?? 4,
+    connectionLimit: args.connectionLimit ?? 100,
+    channelTimeout: args.channelTimeout ?? 120,
+    maxRequestHeaderSize: args.maxRequestHeaderSize ?? 262144,
+    maxRequestBodySize: args.maxRequestBodySize ?? 1073741824,
+    urlScheme: args.urlScheme ?? "http",
+    trustedProxy: behindProxy
+      ? {
+          address: args.trustedProxy ?? defaultProxy,
+          headers: [...(args.trustedProxyHeaders ?? ["x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto"])].sort(),
+        }
+      : null,
+    processUser: app.user,
+    stopSignal: "INT",
+    stopWaitSecs: args.stopWaitSecs ?? 10,
+    listener:
+      listen.kind === "tcp"
+        ? { protocol: "http", address: { kind: "tcp", host: listen.host, port: listen.port } }
+        : { protocol: "http", address: { kind: "unix", path: listen.path, permissions: { owner: app.user, group: app.group, mode: listen.mode } } },
+    requiredDirs: [app.runDir],
+  };
 }

@@ -11,7 +11,16 @@ import * as tar from "tar";
 
 /** Names never shipped: caches, VCS data, local venvs and editor droppings. */
 export const EXCLUDED_NAMES: readonly string[] = [
-  ".git", ".hg", ".svn", "__pycache__", ".pytest_cache", ".mypy_cache", ".venv", "venv", "node_modules", ".DS_Store",
+  ".git",
+  ".hg",
+  ".svn",
+  "__pycache__",
+  ".pytest_cache",
+  ".mypy_cache",
+  ".venv",
+  "venv",
+  "node_modules",
+  ".DS_Store",
 ];
 
 export interface AppFile {
@@ -71,7 +80,10 @@ export function writeReleaseArchive(sourceDir: string, files: readonly AppFile[]
   const dir = path.join(os.tmpdir(), "flaskstack-releases");
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmp = path.join(dir, `.${label}-${process.pid}-${crypto.randomBytes(4).toString("hex")}.tar`);
-  tar.create({ file: tmp, cwd: sourceDir, sync: true, portable: true, mtime: new Date(0), follow: true, noDirRecurse: true }, files.map((f) => f.path));
+  tar.create(
+    { file: tmp, cwd: sourceDir, sync: true, portable: true, mtime: new Date(0), follow: true, noDirRecurse: true },
+    files.map((f) => f.path),
+  );
   const sha256 = crypto.createHash("sha256").update(fs.readFileSync(tmp)).digest("hex");
   const final = path.join(dir, `${label}-${sha256.slice(0, 16)}.tar`);
   fs.renameSync(tmp, final);

@@ -53,7 +53,6 @@ export function remoteCommand(
   );
 }
 
-
 /**
  * `command` with one `# <label>: <value>` comment line per token in front of it. The shell ignores
  * them; they make the command text change when a token does, so the command runs again, and the
@@ -72,6 +71,10 @@ export function withTokens(tokens: Readonly<Record<string, pulumi.Input<string>>
 }
 
 /** The tokens plus the review tag that tells the reports what the command is (config/tokens.ts). */
-export function tagged(conn: HostConnection, tag: ReviewTag, tokens: Readonly<Record<string, pulumi.Input<string>>> = {}): Record<string, pulumi.Input<string>> {
+export function tagged(
+  conn: HostConnection,
+  tag: ReviewTag,
+  tokens: Readonly<Record<string, pulumi.Input<string>>> = {},
+): Record<string, pulumi.Input<string>> {
   return { ...tokens, [REVIEW_LABEL]: reviewTagValue(tag), [HOST_LABEL]: conn.label };
 }

@@ -75,19 +75,17 @@ export function deleteScript(spec: ManagedFileSpec, owner: string): string {
   return ifOwnerScript(spec.path, owner, [`rm -f ${q(spec.path)}`, ...(spec.afterDelete ? [spec.afterDelete] : [])].join("\n"));
 }
 
-export function managedFile(
-  name: string,
-  conn: HostConnection,
-  spec: ManagedFileSpec,
-  opts: PrimitiveOptions,
-): command.remote.Command {
+export function managedFile(name: string, conn: HostConnection, spec: ManagedFileSpec, opts: PrimitiveOptions): command.remote.Command {
   const owner = ownerId(opts.parent, name);
   return remoteCommand(
     name,
     conn,
     {
       // Tagged as a file, so the review report shows the content's diff under this path.
-      create: withTokens(tagged(conn, { kind: "file", path: spec.path, ...(spec.afterDelete ? { afterDelete: true } : {}) }, spec.tokens), owner.apply((o) => asRoot(conn, installScript(spec, o)))),
+      create: withTokens(
+        tagged(conn, { kind: "file", path: spec.path, ...(spec.afterDelete ? { afterDelete: true } : {}) }, spec.tokens),
+        owner.apply((o) => asRoot(conn, installScript(spec, o))),
+      ),
       delete: owner.apply((o) => asRoot(conn, deleteScript(spec, o))),
       stdin: spec.content,
       // A file that moves is a different file: remove the old path, then write the new one.

@@ -40,7 +40,11 @@ export function packageSet(
     {
       // The gate appears in previews as what the packages were checked against.
       create: withTokens(
-        tagged(conn, { kind: "step", what: `apt installs ${packages.join(" ")} (one transaction)` }, opts.gate === undefined ? {} : { "host facts": opts.gate }),
+        tagged(
+          conn,
+          { kind: "step", what: `apt installs ${packages.join(" ")} (one transaction)` },
+          opts.gate === undefined ? {} : { "host facts": opts.gate },
+        ),
         script,
       ),
       logging: "stderr",

@@ -19,12 +19,7 @@ export interface ServiceActionSpec {
   readonly tag?: ReviewTag;
 }
 
-export function serviceAction(
-  name: string,
-  conn: HostConnection,
-  spec: ServiceActionSpec,
-  opts: PrimitiveOptions,
-): command.remote.Command {
+export function serviceAction(name: string, conn: HostConnection, spec: ServiceActionSpec, opts: PrimitiveOptions): command.remote.Command {
   return remoteCommand(
     name,
     conn,

@@ -9,26 +9,26 @@ import { pythonLiteral } from "./gunicorn";
 import { MANAGED_HEADER } from "./header";
 
 export function renderEnvLoader(envFile: string): string {
-    return [
-        MANAGED_HEADER,
-        `"""Loads ${envFile} into os.environ before the server imports the app."""`,
-        "import os",
-        "import shlex",
-        "",
-        "",
-        "def load(path):",
-        '    with open(path, encoding="utf-8") as f:',
-        "        words = shlex.split(f.read(), comments=True, posix=True)",
-        '    env = dict(w.split("=", 1) for w in words if "=" in w)',
-        `    for key in os.environ.get(${pythonLiteral(ENV_KEYS_VARIABLE)}, "").split():`,
-        "        if key not in env:",
-        "            os.environ.pop(key, None)",
-        "    os.environ.update(env)",
-        "",
-        "",
-        `load(${pythonLiteral(envFile)})`,
-        "",
-    ].join("\n");
+  return [
+    MANAGED_HEADER,
+    `"""Loads ${envFile} into os.environ before the server imports the app."""`,
+    "import os",
+    "import shlex",
+    "",
+    "",
+    "def load(path):",
+    '    with open(path, encoding="utf-8") as f:',
+    "        words = shlex.split(f.read(), comments=True, posix=True)",
+    '    env = dict(w.split("=", 1) for w in words if "=" in w)',
+    `    for key in os.environ.get(${pythonLiteral(ENV_KEYS_VARIABLE)}, "").split():`,
+    "        if key not in env:",
+    "            os.environ.pop(key, None)",
+    "    os.environ.update(env)",
+    "",
+    "",
+    `load(${pythonLiteral(envFile)})`,
+    "",
+  ].join("\n");
 }
 
 /**
@@ -36,6 +36,6 @@ export function renderEnvLoader(envFile: string): string {
  * by the loader; last, the list of its keys.
  */
 export function renderEnvFile(env: Readonly<Record<string, string>>): string {
-    const keys = Object.keys(env).sort();
-    return `${MANAGED_HEADER}\n${keys.map((k) => `${k}=${shellQuote(String(env[k]))}\n`).join("")}${ENV_KEYS_VARIABLE}=${shellQuote(keys.join(" "))}\n`;
+  const keys = Object.keys(env).sort();
+  return `${MANAGED_HEADER}\n${keys.map((k) => `${k}=${shellQuote(String(env[k]))}\n`).join("")}${ENV_KEYS_VARIABLE}=${shellQuote(keys.join(" "))}\n`;
 }

@@ -5,9 +5,9 @@
 
 /** A directive `name arg…;`, or a block `name arg… { … }` when `block` is set. */
 export interface NginxDirective {
-    readonly directive: string;
-    readonly args: readonly string[];
-    readonly block?: readonly NginxNode[];
+  readonly directive: string;
+  readonly args: readonly string[];
+  readonly block?: readonly NginxNode[];
 }
 
 /** A node of the tree: a directive, a `# comment` line, or a blank line (for readability). */
@@ -15,12 +15,12 @@ export type NginxNode = NginxDirective | { readonly comment: string } | { readon
 
 /** Shorthand for a directive. */
 export function d(directive: string, ...args: (string | number)[]): NginxDirective {
-    return { directive, args: args.map(String) };
+  return { directive, args: args.map(String) };
 }
 
 /** Shorthand for a block. */
 export function block(directive: string, args: readonly (string | number)[], body: readonly NginxNode[]): NginxDirective {
-    return { directive, args: args.map(String), block: body };
+  return { directive, args: args.map(String), block: body };
 }
 
 export const BLANK: NginxNode = { blank: true };
@@ -38,37 +38,37 @@ const BARE_ARG = /^[A-Za-z0-9_.:/=@+*,\-[\]$%^~]+$/;
  * @throws Error on control characters (newlines would make the file unreadable to humans and diffs).
  */
 export function nginxArg(value: string): string {
-    if (/[\x00-\x1f\x7f]/.test(value)) {
-        throw new Error(`cannot write nginx argument ${JSON.stringify(value)}: it contains a control character`);
-    }
-    if (BARE_ARG.test(value)) {
-        return value;
-    }
-    return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  if (/[\x00-\x1f\x7f]/.test(value)) {
+    throw new Error(`cannot write nginx argument ${JSON.stringify(value)}: it contains a control character`);
+  }
+  if (BARE_ARG.test(value)) {
+    return value;
+  }
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
 /** Render a tree as nginx config text, four spaces per level. */
 export function buildNginxConf(nodes: readonly NginxNode[], depth = 0): string {
-    const indent = "    ".repeat(depth);
-    return nodes
-        .map((node) => {
-            if ("blank" in node) {
-                return "";
-            }
-            if ("comment" in node) {
-                if (/[\r\n]/.test(node.comment)) {
-                    throw new Error(`cannot write a multi-line nginx comment: ${JSON.stringify(node.comment)}`);
-                }
-                return `${indent}# ${node.comment}`;
-            }
-            if (!/^[a-z_][a-z0-9_]*$/.test(node.directive)) {
-                throw new Error(`invalid nginx directive name ${JSON.stringify(node.directive)}`);
-            }
-            const head = [node.directive, ...node.args.map(nginxArg)].join(" ");
-            if (node.block === undefined) {
-                return `${indent}${head};`;
-            }
-            return `${indent}${head} {\n${buildNginxConf(node.block, depth + 1)}\n${indent}}`;
-        })
-        .join("\n");
+  const indent = "    ".repeat(depth);
+  return nodes
+    .map((node) => {
+      if ("blank" in node) {
+        return "";
+      }
+      if ("comment" in node) {
+        if (/[\r\n]/.test(node.comment)) {
+          throw new Error(`cannot write a multi-line nginx comment: ${JSON.stringify(node.comment)}`);
+        }
+        return `${indent}# ${node.comment}`;
+      }
+      if (!/^[a-z_][a-z0-9_]*$/.test(node.directive)) {
+        throw new Error(`invalid nginx directive name ${JSON.stringify(node.directive)}`);
+      }
+      const head = [node.directive, ...node.args.map(nginxArg)].join(" ");
+      if (node.block === undefined) {
+        return `${indent}${head};`;
+      }
+      return `${indent}${head} {\n${buildNginxConf(node.block, depth + 1)}\n${indent}}`;
+    })
+    .join("\n");
 }

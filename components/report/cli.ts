@@ -122,7 +122,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     case "report": {
       const budgetText = str(flags, "budget");
       const budget = budgetText === undefined ? DEFAULT_BUDGET : Number(budgetText);
-      if (!Number.isInteger(budget) || budget < 1000) throw new UsageError(`--budget must be a whole number of characters, at least 1000 (got ${JSON.stringify(budgetText)})`);
+      if (!Number.isInteger(budget) || budget < 1000)
+        throw new UsageError(`--budget must be a whole number of characters, at least 1000 (got ${JSON.stringify(budgetText)})`);
       const fmt = format(flags);
       const source = str(flags, "preview");
       const json = source ? readInput(source) : pulumi(["preview", "--json", "--non-interactive", ...stackArgs], cwd);
@@ -130,7 +131,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       const failed = (preview.diagnostics ?? []).filter((d) => d.severity === "error");
       if (failed.length > 0) {
         // The reviewer sees why, in place of a report that would be out of date.
-        write(flags, renderFailure(failed.map((d) => (d.message ?? "").trim()), { format: fmt, budget, title: str(flags, "title") ?? str(flags, "stack") }));
+        write(
+          flags,
+          renderFailure(
+            failed.map((d) => (d.message ?? "").trim()),
+            { format: fmt, budget, title: str(flags, "title") ?? str(flags, "stack") },
+          ),
+        );
         process.stderr.write(`flaskstack: the preview failed:\n${failed.map((d) => (d.message ?? "").trim()).join("\n")}\n`);
         return 1;
       }

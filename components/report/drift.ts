@@ -80,7 +80,13 @@ export function driftTargets(exported: unknown): DriftTarget[] {
     if (!target) byHost.set(key, (target = { connection, checks: [] }));
     if (tag.kind === "file") {
       const content = plain(inputs.stdin);
-      target.checks.push({ kind: "file", path: tag.path, sha256: sha256(typeof content === "string" ? content : ""), urn: r.urn, replaceDisrupts: tag.afterDelete === true });
+      target.checks.push({
+        kind: "file",
+        path: tag.path,
+        sha256: sha256(typeof content === "string" ? content : ""),
+        urn: r.urn,
+        replaceDisrupts: tag.afterDelete === true,
+      });
     } else if (tag.kind === "activate") {
       target.checks.push({ kind: "link", path: `${tag.baseDir}/current`, target: `releases/${tag.release}`, urn: r.urn });
       target.checks.push({ kind: "link", path: `${tag.baseDir}/venv`, target: `venvs/${tag.venv}`, urn: r.urn });
@@ -137,9 +143,17 @@ export function compareAnswers(checks: readonly Check[], stdout: string): CheckR
     const a = answers.get(i) ?? "no answer";
     switch (check.kind) {
       case "file":
-        return { check, ok: a === check.sha256, found: a === "missing" ? "the file is missing" : a === check.sha256 ? "as applied" : "its content differs from what the stack applied" };
+        return {
+          check,
+          ok: a === check.sha256,
+          found: a === "missing" ? "the file is missing" : a === check.sha256 ? "as applied" : "its content differs from what the stack applied",
+        };
       case "link":
-        return { check, ok: a === check.target, found: a === check.target ? "as applied" : a === "missing" ? "the link is missing" : `points to ${a}, the stack applied ${check.target}` };
+        return {
+          check,
+          ok: a === check.target,
+          found: a === check.target ? "as applied" : a === "missing" ? "the link is missing" : `points to ${a}, the stack applied ${check.target}`,
+        };
       case "program": {
         const running = /\sRUNNING\s/.test(` ${a} `);
         return { check, ok: running, found: running ? "running" : `not running: ${a.replace(/^\S+\s*/, "") || "unknown to supervisor"}` };
@@ -177,8 +191,22 @@ async function checkHost(t: DriftTarget, opts: DriftOptions): Promise<HostResult
       ? ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${knownHosts}`]
       : ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"];
     const args = [
-      "-i", key, "-p", String(c.port), "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=15", "-o", "LogLevel=ERROR",
-      ...hostKeys, "--", `${c.user}@${c.host}`, `${c.sudo ? "sudo -n " : ""}sh -s`,
+      "-i",
+      key,
+      "-p",
+      String(c.port),
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "IdentitiesOnly=yes",
+      "-o",
+      "ConnectTimeout=15",
+      "-o",
+      "LogLevel=ERROR",
+      ...hostKeys,
+      "--",
+      `${c.user}@${c.host}`,
+      `${c.sudo ? "sudo -n " : ""}sh -s`,
     ];
     const { code, stdout, stderr } = await run(opts.ssh ?? "ssh", args, driftScript(t.checks));
     if (code !== 0) return { host: name, results: [], error: `ssh exited ${code}: ${stderr.trim() || stdout.trim()}` };
@@ -215,8 +243,14 @@ export function driftReport(hosts: readonly HostResult[], format: "markdown" | "
       out.push(md ? `### \`${h.host}\`: not checked\n\n${h.error}\n` : `== ${h.host}: not checked\n  ${h.error}\n`);
       continue;
     }
-    out.push(md ? `### \`${h.host}\`: ${bad.length === 0 ? "as applied" : `${bad.length} drifted`}\n` : `== ${h.host}: ${bad.length === 0 ? "as applied" : `${bad.length} drifted`}`);
-    out.push(`${md ? "" : "  "}${h.results.length} checked: ${h.results.filter((r) => r.check.kind === "file").length} files, ${h.results.filter((r) => r.check.kind === "link").length / 2} releases, ${h.results.filter((r) => r.check.kind === "program").length} programs.${md ? "\n" : ""}`);
+    out.push(
+      md
+        ? `### \`${h.host}\`: ${bad.length === 0 ? "as applied" : `${bad.length} drifted`}\n`
+        : `== ${h.host}: ${bad.length === 0 ? "as applied" : `${bad.length} drifted`}`,
+    );
+    out.push(
+      `${md ? "" : "  "}${h.results.length} checked: ${h.results.filter((r) => r.check.kind === "file").length} files, ${h.results.filter((r) => r.check.kind === "link").length / 2} releases, ${h.results.filter((r) => r.check.kind === "program").length} programs.${md ? "\n" : ""}`,
+    );
     for (const r of bad) {
       drifted = true;
       const what = r.check.kind === "program" ? `program \`${r.check.program}\`` : `\`${r.check.path}\``;

@@ -23,11 +23,14 @@ export async function upsertComment(t: CommentTarget): Promise<{ action: "create
   const token = env.GITHUB_TOKEN;
   if (!token) throw new Error("comment: GITHUB_TOKEN is not set (the workflow passes `secrets.GITHUB_TOKEN`)");
   const repo = t.repo ?? env.GITHUB_REPOSITORY;
-  if (!repo || !/^[\w.-]+\/[\w.-]+$/.test(repo)) throw new Error(`comment: --repo must be owner/name (got ${JSON.stringify(repo ?? "")}; GITHUB_REPOSITORY is not set)`);
+  if (!repo || !/^[\w.-]+\/[\w.-]+$/.test(repo))
+    throw new Error(`comment: --repo must be owner/name (got ${JSON.stringify(repo ?? "")}; GITHUB_REPOSITORY is not set)`);
   const pr = t.pr ?? prFromEvent(env.GITHUB_EVENT_PATH);
-  if (!pr || !/^[0-9]+$/.test(pr)) throw new Error(`comment: --pr must be a pull request number (got ${JSON.stringify(pr ?? "")}; the event has no pull_request)`);
+  if (!pr || !/^[0-9]+$/.test(pr))
+    throw new Error(`comment: --pr must be a pull request number (got ${JSON.stringify(pr ?? "")}; the event has no pull_request)`);
   if (!t.body.startsWith(REPORT_MARKER)) throw new Error("comment: the file is not a Markdown flaskstack report (run `flaskstack report --format markdown`)");
-  if (t.body.length > GITHUB_COMMENT_LIMIT) throw new Error(`comment: the report has ${t.body.length} characters, over GitHub's ${GITHUB_COMMENT_LIMIT}: lower --budget`);
+  if (t.body.length > GITHUB_COMMENT_LIMIT)
+    throw new Error(`comment: the report has ${t.body.length} characters, over GitHub's ${GITHUB_COMMENT_LIMIT}: lower --budget`);
   const api = (env.GITHUB_API_URL ?? "https://api.github.com").replace(/\/$/, "");
   const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const res = await fetch(`${api}${path}`, {

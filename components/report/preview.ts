@@ -189,7 +189,8 @@ export function reviewModel(preview: unknown): ReviewModel {
   }
   const summary = p.changeSummary ?? {};
   const all = [...hosts.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
-  const changes = elsewhere.length > 0 || all.some((h) => h.files.length + h.services.length + h.code.length + h.nginx.length + h.steps.length + h.other.length > 0);
+  const changes =
+    elsewhere.length > 0 || all.some((h) => h.files.length + h.services.length + h.code.length + h.nginx.length + h.steps.length + h.other.length > 0);
   return { hosts: all, elsewhere, summary, changes };
 }
 
@@ -296,7 +297,10 @@ function serverChange(profile: ServerProfile, op: Op, before: CommandView, after
     program: profile.program,
     server: profile.server,
     action,
-    does: action === "none" ? "nothing: the files it runs with are rewritten unchanged" : describeServerAction(action, profile, row?.when === "pid" ? undefined : row?.when),
+    does:
+      action === "none"
+        ? "nothing: the files it runs with are rewritten unchanged"
+        : describeServerAction(action, profile, row?.when === "pid" ? undefined : row?.when),
     because: because.length > 0 ? because.join(", ") : "its files are written again",
   };
 }

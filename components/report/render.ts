@@ -43,7 +43,11 @@ export function renderReport(model: ReviewModel, opts: RenderOptions): string {
   blocks.push({ text: `${summaryLine(model)}\n\n` });
   for (const h of model.hosts) blocks.push(...hostBlocks(h, md, opts.context ?? 3));
   if (model.elsewhere.length > 0) {
-    blocks.push({ text: md ? `### Outside the hosts\n\n${model.elsewhere.map((e) => `- ${e}`).join("\n")}\n\n` : `== outside the hosts\n${model.elsewhere.map((e) => `  ${e}`).join("\n")}\n\n` });
+    blocks.push({
+      text: md
+        ? `### Outside the hosts\n\n${model.elsewhere.map((e) => `- ${e}`).join("\n")}\n\n`
+        : `== outside the hosts\n${model.elsewhere.map((e) => `  ${e}`).join("\n")}\n\n`,
+    });
   }
   return fit(blocks, budget, md);
 }
@@ -103,7 +107,14 @@ function codeLine(c: CodeChange, md: boolean): string {
   }
   if (c.op === "delete") return `code of ${code(c.app, md)}: release ${code(c.id, md)} removed once unused`;
   const list = (label: string, files: string[]) =>
-    files.length === 0 ? [] : [`${label} ${files.slice(0, 20).map((f) => code(f, md)).join(", ")}${files.length > 20 ? ` and ${files.length - 20} more` : ""}`];
+    files.length === 0
+      ? []
+      : [
+          `${label} ${files
+            .slice(0, 20)
+            .map((f) => code(f, md))
+            .join(", ")}${files.length > 20 ? ` and ${files.length - 20} more` : ""}`,
+        ];
   const files = [...list("changed", c.changed), ...list("added", c.added), ...list("removed", c.removed)];
   return `code of ${code(c.app, md)}: new release ${code(c.id, md)}${was}, imported before the switch${files.length > 0 ? `: ${files.join("; ")}` : ""}`;
 }
@@ -144,7 +155,11 @@ function fileBlock(f: FileChange, md: boolean, context: number): Block {
   const diff = unifiedDiff(f.path, f.op, before.text, after.text, context);
   if (diff.lines === 0) return { text: `${head}: only its owner, mode or write step changes (same text)\n\n` };
   const counts = ` (+${diff.added} −${diff.removed})`;
-  const legend = diff.marked ? (md ? "\n_Whitespace at the end of changed lines is shown as `·` (space) and `→` (tab)._" : "\n(whitespace at the end of changed lines shown as · for a space, → for a tab)") : "";
+  const legend = diff.marked
+    ? md
+      ? "\n_Whitespace at the end of changed lines is shown as `·` (space) and `→` (tab)._"
+      : "\n(whitespace at the end of changed lines shown as · for a space, → for a tab)"
+    : "";
   const fence = md ? "`".repeat(Math.max(3, longestRun(diff.text, "`") + 1)) : "";
   const body = md ? `${fence}diff\n${diff.text}${fence}${legend}\n\n` : `${diff.text}${legend}\n`;
   return {
@@ -206,7 +221,10 @@ function fit(blocks: Block[], budget: number, md: boolean): string {
   const folded: string[] = [];
   const noteFor = (): string => {
     if (folded.length === 0) return "";
-    const shown = folded.slice(0, 10).map((f) => code(f, md)).join(", ");
+    const shown = folded
+      .slice(0, 10)
+      .map((f) => code(f, md))
+      .join(", ");
     const more = folded.length > 10 ? ` and ${folded.length - 10} more` : "";
     return `${md ? "> " : ""}Folded to stay within ${budget.toLocaleString("en-US")} characters, longest first: ${shown}${more}. \`flaskstack report --format text\` prints them in full.\n`;
   };

@@ -31,10 +31,7 @@ const app = new FlaskApp("app", {
   pip: { extraIndexUrls: extraIndexUrl ? [extraIndexUrl] : [] },
 });
 
-const service: WsgiService =
-  server === "uwsgi"
-    ? new UwsgiService("uwsgi", { app, source: "apt" })
-    : new GunicornService("gunicorn", { app });
+const service: WsgiService = server === "uwsgi" ? new UwsgiService("uwsgi", { app, source: "apt" }) : new GunicornService("gunicorn", { app });
 
 new NginxSite("site", {
   host: pi,

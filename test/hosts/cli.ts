@@ -12,15 +12,11 @@
  * to stderr, JSON to stdout. Connect with e.g.
  *   ssh -i <privateKeyPath> -p <sshPort> -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null <user>@127.0.0.1
  */
-import {
-  ensureImage, gc, HOST_KINDS, HostKind, isHostKind, listHostContainers, removeContainers, startHosts,
-} from "./harness";
+import { ensureImage, gc, HOST_KINDS, HostKind, isHostKind, listHostContainers, removeContainers, startHosts } from "./harness";
 
 function usage(): never {
   const kinds = HOST_KINDS.join("|");
-  process.stderr.write(
-    `usage: cli.ts start ${kinds} [COUNT] [--prefix NAME] | ls | rm NAME... | gc [--all] | build ${kinds}\n`,
-  );
+  process.stderr.write(`usage: cli.ts start ${kinds} [COUNT] [--prefix NAME] | ls | rm NAME... | gc [--all] | build ${kinds}\n`);
   process.exit(2);
 }
 

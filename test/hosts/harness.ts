@@ -231,10 +231,16 @@ export function ensureImage(kind: HostKind, log: (m: string) => void = defaultLo
 async function cgroupArgs(): Promise<string[]> {
   const v = (await docker(["info", "--format", "{{.CgroupVersion}}"])).trim();
   const common = [
-    "--cap-add", "SYS_ADMIN",
-    "--security-opt", "seccomp=unconfined",
-    "--security-opt", "apparmor=unconfined",
-    "--tmpfs", "/run", "--tmpfs", "/run/lock",
+    "--cap-add",
+    "SYS_ADMIN",
+    "--security-opt",
+    "seccomp=unconfined",
+    "--security-opt",
+    "apparmor=unconfined",
+    "--tmpfs",
+    "/run",
+    "--tmpfs",
+    "/run/lock",
   ];
   if (v === "2") {
     // Untested here (this machine is cgroup v1): systemd needs a writable cgroup tree on v2.
@@ -274,8 +280,12 @@ interface ListedContainer {
 /** Test-host containers on this machine (any state). */
 export async function listHostContainers(): Promise<ListedContainer[]> {
   const out = await docker([
-    "ps", "-a", "--filter", `label=${LABEL}=1`,
-    "--format", `{{.Names}}\t{{.Label "${LABEL}.owner"}}\t{{.Label "${LABEL}.run"}}\t{{.Label "${LABEL}.kind"}}`,
+    "ps",
+    "-a",
+    "--filter",
+    `label=${LABEL}=1`,
+    "--format",
+    `{{.Names}}\t{{.Label "${LABEL}.owner"}}\t{{.Label "${LABEL}.run"}}\t{{.Label "${LABEL}.kind"}}`,
   ]);
   return out
     .split("\n")
@@ -293,11 +303,12 @@ const removedRuns = new Set<string>();
 export async function removeContainers(names: string[]): Promise<void> {
   if (names.length > 0) {
     const runs = await run("docker", ["inspect", "-f", `{{index .Config.Labels "${LABEL}.run"}}`, ...names]);
-    runs.stdout.split("\n").filter((r) => r.trim()).forEach((r) => removedRuns.add(r.trim()));
-    const r = await run("docker", ["rm", "-f", "-v", ...names]);
-    const real = r.stderr
+    runs.stdout
       .split("\n")
-      .filter((l) => l.trim() && !/No such container/i.test(l));
+      .filter((r) => r.trim())
+      .forEach((r) => removedRuns.add(r.trim()));
+    const r = await run("docker", ["rm", "-f", "-v", ...names]);
+    const real = r.stderr.split("\n").filter((l) => l.trim() && !/No such container/i.test(l));
     if (r.code !== 0 && real.length > 0) throw new Error(`docker rm -f failed: ${real.join("\n")}`);
   }
   await pruneKeyDirs();
@@ -322,9 +333,7 @@ async function pruneKeyDirs(): Promise<void> {
  */
 export async function gc(opts: { all?: boolean } = {}): Promise<string[]> {
   await ensureDocker();
-  const stale = (await listHostContainers())
-    .filter((c) => !starting.has(c.run) && (opts.all || !ownerAlive(c.owner)))
-    .map((c) => c.name);
+  const stale = (await listHostContainers()).filter((c) => !starting.has(c.run) && (opts.all || !ownerAlive(c.owner))).map((c) => c.name);
   await removeContainers(stale);
   return stale;
 }
@@ -336,24 +345,28 @@ const starting = new Set<string>();
 
 function sshArgs(keyPath: string, port: number, user: string, connectTimeoutSec = 10): string[] {
   return [
-    "-i", keyPath,
-    "-p", String(port),
-    "-o", "StrictHostKeyChecking=no",
-    "-o", "UserKnownHostsFile=/dev/null",
-    "-o", "BatchMode=yes",
-    "-o", "IdentitiesOnly=yes",
-    "-o", "LogLevel=ERROR",
-    "-o", `ConnectTimeout=${connectTimeoutSec}`,
+    "-i",
+    keyPath,
+    "-p",
+    String(port),
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "IdentitiesOnly=yes",
+    "-o",
+    "LogLevel=ERROR",
+    "-o",
+    `ConnectTimeout=${connectTimeoutSec}`,
     `${user}@127.0.0.1`,
   ];
 }
 
 /** Runs a command on the host over SSH as its user (use `sudo -n …` for root). */
-export async function sshExec(
-  h: TestHost,
-  command: string,
-  opts: { input?: string; timeoutMs?: number } = {},
-): Promise<ExecResult> {
+export async function sshExec(h: TestHost, command: string, opts: { input?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
   return run("ssh", [...sshArgs(h.privateKeyPath, h.sshPort, h.user), "--", command], {
     input: opts.input,
     timeoutMs: opts.timeoutMs ?? 300_000,
@@ -433,12 +446,10 @@ export async function startHosts(kind: HostKind, count: number, opts: StartOptio
     const privateKey = fs.readFileSync(keyPath, "utf8");
     const publicKey = fs.readFileSync(`${keyPath}.pub`, "utf8");
 
-    const labels = JSON.parse(
-      await docker(["image", "inspect", "-f", "{{json .Config.Labels}}", image]),
-    ) as Record<string, string>;
+    const labels = JSON.parse(await docker(["image", "inspect", "-f", "{{json .Config.Labels}}", image])) as Record<string, string>;
     const user = labels["flaskstack.user"];
     if (!user) throw new Error(`image ${image} has no flaskstack.user label`);
-    const owner = opts.owner === "manual" ? "manual" : processId(process.pid) ?? String(process.pid);
+    const owner = opts.owner === "manual" ? "manual" : (processId(process.pid) ?? String(process.pid));
 
     const base = await cgroupArgs();
     const hosts: TestHost[] = [];
@@ -446,15 +457,29 @@ export async function startHosts(kind: HostKind, count: number, opts: StartOptio
       const name = `${prefix}-${kind}-${runId}-${i}`;
       names.push(name);
       const args = [
-        "run", "-d", "--name", name,
-        "--hostname", labels["flaskstack.hostname"] || name,
-        "--label", `${LABEL}=1`,
-        "--label", `${LABEL}.kind=${kind}`,
-        "--label", `${LABEL}.run=${runId}`,
-        "--label", `${LABEL}.owner=${owner}`,
-        "--stop-signal", "SIGRTMIN+3",
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--hostname",
+        labels["flaskstack.hostname"] || name,
+        "--label",
+        `${LABEL}=1`,
+        "--label",
+        `${LABEL}.kind=${kind}`,
+        "--label",
+        `${LABEL}.run=${runId}`,
+        "--label",
+        `${LABEL}.owner=${owner}`,
+        "--stop-signal",
+        "SIGRTMIN+3",
         ...base,
-        "-p", "127.0.0.1::22", "-p", "127.0.0.1::80", "-p", "127.0.0.1::443",
+        "-p",
+        "127.0.0.1::22",
+        "-p",
+        "127.0.0.1::80",
+        "-p",
+        "127.0.0.1::443",
         ...(opts.memoryMb ? ["--memory", `${opts.memoryMb}m`] : []),
         ...(opts.cpus ? ["--cpus", String(opts.cpus)] : []),
         image,
@@ -463,20 +488,29 @@ export async function startHosts(kind: HostKind, count: number, opts: StartOptio
       // The run's public key, written as cloud-init / Raspberry Pi Imager would.
       const home = `/home/${user}`;
       await docker(
-        ["exec", "-i", name, "sh", "-c",
+        [
+          "exec",
+          "-i",
+          name,
+          "sh",
+          "-c",
           `set -e; umask 077; install -d -m 700 -o ${user} -g ${user} ${home}/.ssh; ` +
-          `cat > ${home}/.ssh/authorized_keys; chown ${user}:${user} ${home}/.ssh/authorized_keys`],
+            `cat > ${home}/.ssh/authorized_keys; chown ${user}:${user} ${home}/.ssh/authorized_keys`,
+        ],
         { input: publicKey },
       );
-      const containerIp = (
-        await docker(["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", name])
-      ).trim().split(" ")[0];
+      const containerIp = (await docker(["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", name])).trim().split(" ")[0];
       hosts.push({
-        name, kind, host: "127.0.0.1",
+        name,
+        kind,
+        host: "127.0.0.1",
         sshPort: await publishedPort(name, 22),
         httpPort: await publishedPort(name, 80),
         httpsPort: await publishedPort(name, 443),
-        user, privateKey, privateKeyPath: keyPath, containerIp,
+        user,
+        privateKey,
+        privateKeyPath: keyPath,
+        containerIp,
         arch: labels["flaskstack.arch"] === "arm64" ? "aarch64" : labels["flaskstack.arch"] === "armhf" ? "armv7l" : "x86_64",
       });
     }

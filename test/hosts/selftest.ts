@@ -19,7 +19,11 @@ const num = (flag: string, dflt: number): number => {
   const i = argv.indexOf(flag);
   return i >= 0 ? Number(argv[i + 1]) : dflt;
 };
-const counts: [HostKind, number][] = [["vm", num("--vm", 2)], ["pi", num("--pi", 1)], ["armhf", num("--armhf", 0)]];
+const counts: [HostKind, number][] = [
+  ["vm", num("--vm", 2)],
+  ["pi", num("--pi", 1)],
+  ["armhf", num("--armhf", 0)],
+];
 const pypi = argv.includes("--pypi");
 const apt = argv.includes("--apt");
 
@@ -43,8 +47,11 @@ async function checkHost(h: TestHost): Promise<void> {
 
   const state = await sshExec(h, "systemctl is-system-running; systemctl --failed --no-legend --plain");
   const [st, ...failedUnits] = state.stdout.trim().split("\n");
-  check(st === "running" || st === "degraded", `${tag} systemctl is-system-running`,
-    `${st}${failedUnits.length ? `; failed units: ${failedUnits.map((l) => l.split(" ")[0]).join(", ")}` : ""}`);
+  check(
+    st === "running" || st === "degraded",
+    `${tag} systemctl is-system-running`,
+    `${st}${failedUnits.length ? `; failed units: ${failedUnits.map((l) => l.split(" ")[0]).join(", ")}` : ""}`,
+  );
 
   const sudo = await sshExec(h, "sudo -n true && sudo -n id -u");
   check(sudo.code === 0 && sudo.stdout.trim() === "0", `${tag} sudo -n true`, sudo.stderr.trim());
@@ -54,22 +61,40 @@ async function checkHost(h: TestHost): Promise<void> {
   check(hn.code === 0 && (!wantHost || hn.stdout.trim() === wantHost), `${tag} hostname`, hn.stdout.trim());
 
   // Root login: refused by sshd itself, even with a valid key in root's authorized_keys.
-  spawnSync("docker", ["exec", h.name, "sh", "-c",
-    "install -d -m 700 /root/.ssh && cp /home/*/.ssh/authorized_keys /root/.ssh/authorized_keys"]);
-  const root = spawnSync("ssh", ["-i", h.privateKeyPath, "-p", String(h.sshPort), "-o", "StrictHostKeyChecking=no",
-    "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "root@127.0.0.1", "true"],
-    { encoding: "utf8" });
+  spawnSync("docker", ["exec", h.name, "sh", "-c", "install -d -m 700 /root/.ssh && cp /home/*/.ssh/authorized_keys /root/.ssh/authorized_keys"]);
+  const root = spawnSync(
+    "ssh",
+    [
+      "-i",
+      h.privateKeyPath,
+      "-p",
+      String(h.sshPort),
+      "-o",
+      "StrictHostKeyChecking=no",
+      "-o",
+      "UserKnownHostsFile=/dev/null",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "LogLevel=ERROR",
+      "root@127.0.0.1",
+      "true",
+    ],
+    { encoding: "utf8" },
+  );
   check(root.status === 255 && /Permission denied/.test(root.stderr), `${tag} root SSH login refused`, root.stderr.trim());
   spawnSync("docker", ["exec", h.name, "rm", "-rf", "/root/.ssh"]);
 
   const cfg = await sshExec(h, "sudo -n sshd -T | grep -iE '^(permitrootlogin|passwordauthentication) '");
-  check(/permitrootlogin no/.test(cfg.stdout) && /passwordauthentication no/.test(cfg.stdout),
-    `${tag} sshd -T`, cfg.stdout.trim().replace(/\n/g, ", "));
+  check(/permitrootlogin no/.test(cfg.stdout) && /passwordauthentication no/.test(cfg.stdout), `${tag} sshd -T`, cfg.stdout.trim().replace(/\n/g, ", "));
 
   // Ports: every published port of this container listens on 127.0.0.1 only.
   const ss = spawnSync("ss", ["-Hltn"], { encoding: "utf8" }).stdout;
   for (const port of [h.sshPort, h.httpPort, h.httpsPort]) {
-    const local = ss.split("\n").map((l) => l.trim().split(/\s+/)[3]).filter((a) => a && a.endsWith(`:${port}`));
+    const local = ss
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/)[3])
+      .filter((a) => a && a.endsWith(`:${port}`));
     check(local.length > 0 && local.every((a) => a === `127.0.0.1:${port}`), `${tag} port ${port} bound to 127.0.0.1 only`, local.join(" "));
   }
 }
@@ -90,23 +115,37 @@ async function main(): Promise<void> {
       if (!h) continue;
       if (pypi) {
         const t0 = Date.now();
-        const r = await sshExec(h, "python3 -m venv /tmp/v && /tmp/v/bin/pip install -q flask && /tmp/v/bin/python -c 'import importlib.metadata as m; print(m.version(\"flask\"))'",
-          { timeoutMs: 1_800_000 });
-        check(r.code === 0, `${h.name} (${kind}) pip install flask from PyPI in a venv (${secs(t0)})`,
-          (r.stdout.trim() || r.stderr.trim().split("\n").pop()) ?? "");
+        const r = await sshExec(
+          h,
+          "python3 -m venv /tmp/v && /tmp/v/bin/pip install -q flask && /tmp/v/bin/python -c 'import importlib.metadata as m; print(m.version(\"flask\"))'",
+          { timeoutMs: 1_800_000 },
+        );
+        check(
+          r.code === 0,
+          `${h.name} (${kind}) pip install flask from PyPI in a venv (${secs(t0)})`,
+          (r.stdout.trim() || r.stderr.trim().split("\n").pop()) ?? "",
+        );
       }
       if (apt) {
         const t0 = Date.now();
-        const r = await sshExec(h, "sudo -n DEBIAN_FRONTEND=noninteractive sh -c 'apt-get update -qq && apt-get install -y -qq nginx >/dev/null' && /usr/sbin/nginx -v 2>&1 && systemctl is-active nginx",
-          { timeoutMs: 1_800_000 });
-        check(r.code === 0, `${h.name} (${kind}) apt-get update && apt-get install -y nginx (${secs(t0)})`,
-          (r.stdout.trim().replace(/\n/g, ", ") || r.stderr.trim().split("\n").pop()) ?? "");
+        const r = await sshExec(
+          h,
+          "sudo -n DEBIAN_FRONTEND=noninteractive sh -c 'apt-get update -qq && apt-get install -y -qq nginx >/dev/null' && /usr/sbin/nginx -v 2>&1 && systemctl is-active nginx",
+          { timeoutMs: 1_800_000 },
+        );
+        check(
+          r.code === 0,
+          `${h.name} (${kind}) apt-get update && apt-get install -y nginx (${secs(t0)})`,
+          (r.stdout.trim().replace(/\n/g, ", ") || r.stderr.trim().split("\n").pop()) ?? "",
+        );
       }
     }
   } finally {
     await removeHosts(hosts);
     await removeHosts(hosts); // safe twice
-    const left = spawnSync("docker", ["ps", "-aq", "--filter", "label=flaskstack.test=1", "--filter", "name=flaskstack-selftest"], { encoding: "utf8" }).stdout.trim();
+    const left = spawnSync("docker", ["ps", "-aq", "--filter", "label=flaskstack.test=1", "--filter", "name=flaskstack-selftest"], {
+      encoding: "utf8",
+    }).stdout.trim();
     check(left === "", "hosts removed");
   }
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
@@ -114,6 +153,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

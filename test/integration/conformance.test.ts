@@ -56,16 +56,38 @@ function program(host: TestHost, local: string, phase: () => Phase): () => Promi
       { dependsOn: [probe] },
     );
     fs.writeFileSync(path.join(local, "file.txt"), changed ? "version two\n" : "version one\n");
-    const file = new command.remote.CopyToRemote("file", { connection, source: new pulumi.asset.FileAsset(path.join(local, "file.txt")), remotePath: `${WORK}/in/deep/file.txt` }, { dependsOn: [probe] });
-    const dir = new command.remote.CopyToRemote("dir", { connection, source: new pulumi.asset.FileArchive(path.join(local, "site")), remotePath: `${WORK}/dir` }, { dependsOn: [probe] });
-    const text = new command.remote.CopyToRemote("text", { connection, source: new pulumi.asset.StringAsset(changed ? "text two" : "text one"), remotePath: `${WORK}/text.txt` }, { dependsOn: [probe] });
+    const file = new command.remote.CopyToRemote(
+      "file",
+      { connection, source: new pulumi.asset.FileAsset(path.join(local, "file.txt")), remotePath: `${WORK}/in/deep/file.txt` },
+      { dependsOn: [probe] },
+    );
+    const dir = new command.remote.CopyToRemote(
+      "dir",
+      { connection, source: new pulumi.asset.FileArchive(path.join(local, "site")), remotePath: `${WORK}/dir` },
+      { dependsOn: [probe] },
+    );
+    const text = new command.remote.CopyToRemote(
+      "text",
+      { connection, source: new pulumi.asset.StringAsset(changed ? "text two" : "text one"), remotePath: `${WORK}/text.txt` },
+      { dependsOn: [probe] },
+    );
     if (p === "refused-env") {
-      new command.remote.Command("with-env", { connection, create: `touch ${WORK}/with-env.ran`, environment: { FLASKSTACK_TOKEN: "x", LANG: "C.UTF-8" } }, { dependsOn: [probe] });
+      new command.remote.Command(
+        "with-env",
+        { connection, create: `touch ${WORK}/with-env.ran`, environment: { FLASKSTACK_TOKEN: "x", LANG: "C.UTF-8" } },
+        { dependsOn: [probe] },
+      );
     }
     if (p === "failing") {
       new command.remote.Command("failing", { connection, create: "echo partial; echo broken >&2; exit 3" }, { dependsOn: [probe] });
     }
-    return { probe: probe.stdout, probeErr: probe.stderr, replaced: replaced.stdout, prev: prev.stdout, copies: pulumi.all([file.remotePath, dir.remotePath, text.remotePath]) };
+    return {
+      probe: probe.stdout,
+      probeErr: probe.stderr,
+      replaced: replaced.stdout,
+      prev: prev.stdout,
+      copies: pulumi.all([file.remotePath, dir.remotePath, text.remotePath]),
+    };
   };
 }
 
@@ -88,8 +110,10 @@ interface Outcome {
  */
 function normalise(text: string, host: TestHost, stackName: string): string {
   const [first, ...rest] = text
-    .split(stackName).join("STACK")
-    .split(String(host.sshPort)).join("PORT")
+    .split(stackName)
+    .join("STACK")
+    .split(String(host.sshPort))
+    .join("PORT")
     .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:PORT")
     .replace(/\b[0-9a-f]{8}\b/g, "ID")
     .split("\n");
@@ -107,7 +131,9 @@ async function apply(stack: Stack, host: TestHost, stackName: string): Promise<O
           ...(diff[name] ?? []),
           `op:${m.op}`,
           ...(m.diffs ?? []).map((k) => `changed:${k}`).sort(),
-          ...Object.entries(m.detailedDiff ?? {}).map(([k, v]) => `${k}:${v.diffKind}`).sort(),
+          ...Object.entries(m.detailedDiff ?? {})
+            .map(([k, v]) => `${k}:${v.diffKind}`)
+            .sort(),
         ];
       }
     },
@@ -151,7 +177,11 @@ async function apply(stack: Stack, host: TestHost, stackName: string): Promise<O
       fs.writeFileSync(path.join(local, "site", "index.html"), "<h1>hi</h1>\n");
       fs.writeFileSync(path.join(local, "site", "static", "app.js"), "console.log(1)\n", { mode: 0o755 });
       names[plugin] = uniqueStackName(`conformance-${plugin}`);
-      stacks[plugin] = await inlineStack({ projectName: "flaskstack-conformance", stackName: names[plugin]!, program: program(host, local, () => phase) }, {}, plugin);
+      stacks[plugin] = await inlineStack(
+        { projectName: "flaskstack-conformance", stackName: names[plugin]!, program: program(host, local, () => phase) },
+        {},
+        plugin,
+      );
     }
   }, 20 * 60_000);
 
@@ -171,54 +201,74 @@ async function apply(stack: Stack, host: TestHost, stackName: string): Promise<O
     return [out[0], out[1]];
   }
 
-  it("creates the same: outputs, stdin, copies and their modes", async () => {
-    const [officialRun, standIn] = await both("first");
-    expect(officialRun.ok).toBe(true);
-    expect(officialRun.outputs.probe).toBe("created");
-    expect(officialRun.outputs.probeErr).toBe("to-stderr");
-    expect(officialRun.files).toMatch(/^dir\/site\/static\/app\.js 15 644 /m); // no modes carried over
-    expect(officialRun.files).toMatch(/^in\/deep\/file\.txt 12 644 /m);
-    expect(standIn).toEqual(officialRun);
-  }, STEP);
+  it(
+    "creates the same: outputs, stdin, copies and their modes",
+    async () => {
+      const [officialRun, standIn] = await both("first");
+      expect(officialRun.ok).toBe(true);
+      expect(officialRun.outputs.probe).toBe("created");
+      expect(officialRun.outputs.probeErr).toBe("to-stderr");
+      expect(officialRun.files).toMatch(/^dir\/site\/static\/app\.js 15 644 /m); // no modes carried over
+      expect(officialRun.files).toMatch(/^in\/deep\/file\.txt 12 644 /m);
+      expect(standIn).toEqual(officialRun);
+    },
+    STEP,
+  );
 
-  it("changes the same: update, replace (create, then the old delete), re-copy; the refused previous output only warns", async () => {
-    const [officialRun, standIn] = await both("changed");
-    expect(officialRun.ok).toBe(true);
-    expect(officialRun.diff.replaced).toContain("op:replace");
-    expect(officialRun.diff.probe).toContain("op:update");
-    expect(officialRun.diff.file).toContain("op:update");
-    expect(officialRun.diagnostics.join("\n")).toContain("previous-output: Unable to set 'PULUMI_COMMAND_STDOUT'");
-    expect(officialRun.files).toMatch(/^prev\.seen 11 644 /m); // "not offered"
-    expect(officialRun.files).toMatch(/^replaced\.log 28 644 /m); // created a, created b, deleted
-    expect(standIn).toEqual(officialRun);
-  }, STEP);
+  it(
+    "changes the same: update, replace (create, then the old delete), re-copy; the refused previous output only warns",
+    async () => {
+      const [officialRun, standIn] = await both("changed");
+      expect(officialRun.ok).toBe(true);
+      expect(officialRun.diff.replaced).toContain("op:replace");
+      expect(officialRun.diff.probe).toContain("op:update");
+      expect(officialRun.diff.file).toContain("op:update");
+      expect(officialRun.diagnostics.join("\n")).toContain("previous-output: Unable to set 'PULUMI_COMMAND_STDOUT'");
+      expect(officialRun.files).toMatch(/^prev\.seen 11 644 /m); // "not offered"
+      expect(officialRun.files).toMatch(/^replaced\.log 28 644 /m); // created a, created b, deleted
+      expect(standIn).toEqual(officialRun);
+    },
+    STEP,
+  );
 
-  it("fails the same on an environment variable stock sshd refuses, before the command runs", async () => {
-    const [officialRun, standIn] = await both("refused-env");
-    expect(officialRun.ok).toBe(false);
-    expect(officialRun.diagnostics.join("\n")).toContain('could not set environment variable "FLASKSTACK_TOKEN": ssh: setenv failed');
-    expect(officialRun.diagnostics.join("\n")).toContain("with-env: Unable to set 'FLASKSTACK_TOKEN'");
-    expect(officialRun.files).not.toContain("with-env.ran");
-    expect(standIn).toEqual(officialRun);
-  }, STEP);
+  it(
+    "fails the same on an environment variable stock sshd refuses, before the command runs",
+    async () => {
+      const [officialRun, standIn] = await both("refused-env");
+      expect(officialRun.ok).toBe(false);
+      expect(officialRun.diagnostics.join("\n")).toContain('could not set environment variable "FLASKSTACK_TOKEN": ssh: setenv failed');
+      expect(officialRun.diagnostics.join("\n")).toContain("with-env: Unable to set 'FLASKSTACK_TOKEN'");
+      expect(officialRun.files).not.toContain("with-env.ran");
+      expect(standIn).toEqual(officialRun);
+    },
+    STEP,
+  );
 
-  it("fails the same on a command that exits non-zero", async () => {
-    const [officialRun, standIn] = await both("failing");
-    expect(officialRun.ok).toBe(false);
-    expect(officialRun.diagnostics.join("\n")).toContain('Process exited with status 3: running "echo partial; echo broken >&2; exit 3"');
-    expect(standIn).toEqual(officialRun);
-  }, STEP);
+  it(
+    "fails the same on a command that exits non-zero",
+    async () => {
+      const [officialRun, standIn] = await both("failing");
+      expect(officialRun.ok).toBe(false);
+      expect(officialRun.diagnostics.join("\n")).toContain('Process exited with status 3: running "echo partial; echo broken >&2; exit 3"');
+      expect(standIn).toEqual(officialRun);
+    },
+    STEP,
+  );
 
-  it("destroys the same: delete commands run, copies stay on the host", async () => {
-    const out: string[] = [];
-    for (const plugin of PLUGINS) {
-      await stacks[plugin]!.destroy();
-      out.push((await sshExec(hosts[plugin]!, `cd ${WORK} && find . -type f | sort && cat replaced.log`)).stdout);
-    }
-    expect(out[0]).toContain("./in/deep/file.txt");
-    expect(out[0]).not.toContain("probe.stdin");
-    expect(out[1]).toEqual(out[0]);
-  }, STEP);
+  it(
+    "destroys the same: delete commands run, copies stay on the host",
+    async () => {
+      const out: string[] = [];
+      for (const plugin of PLUGINS) {
+        await stacks[plugin]!.destroy();
+        out.push((await sshExec(hosts[plugin]!, `cd ${WORK} && find . -type f | sort && cat replaced.log`)).stdout);
+      }
+      expect(out[0]).toContain("./in/deep/file.txt");
+      expect(out[0]).not.toContain("probe.stdin");
+      expect(out[1]).toEqual(out[0]);
+    },
+    STEP,
+  );
 });
 
 (official ? describe : describe.skip)("the root stack on the stand-in and on the official plugin", () => {
@@ -247,28 +297,32 @@ async function apply(stack: Stack, host: TestHost, stackName: string): Promise<O
     return r.stdout;
   }
 
-  it("deploys the same files and serves the same page; a change touches the same resources and keeps the master", async () => {
-    const results: { files: string; page: string; changed: string[]; sameMaster: boolean }[] = [];
-    for (const [i] of PLUGINS.entries()) {
-      const up = await stacks[i].up();
-      expect(up.summary.result).toBe("succeeded");
-      const page = await getUntil(`http://127.0.0.1:${hosts[i].httpPort}/`, (a) => a.status === 200);
-      const master = (await sshExec(hosts[i], "sudo -n supervisorctl pid sample")).stdout.trim();
-      await stacks[i].setConfig("processes", { value: "3" });
-      const changed: string[] = [];
-      await stacks[i].up({
-        onEvent: (e) => {
-          const m = e.resOutputsEvent?.metadata;
-          if (m && m.op !== "same") changed.push(`${m.urn.split("::").pop()}:${m.op}`);
-        },
-      });
-      expect((await get(`http://127.0.0.1:${hosts[i].httpPort}/healthz`)).status).toBe(200);
-      const after = (await sshExec(hosts[i], "sudo -n supervisorctl pid sample")).stdout.trim();
-      results.push({ files: await hostFiles(hosts[i]), page: page.body.replace(/\d+/g, "N"), changed: changed.sort(), sameMaster: after === master });
-    }
-    expect(results[0].changed).toEqual(["site-probe:update", "uwsgi-config:update", "uwsgi-reload:update"]);
-    expect(results[0].sameMaster).toBe(true);
-    expect(results[0].files).toContain("/etc/sample/uwsgi.ini 640 root");
-    expect(results[1]).toEqual(results[0]);
-  }, 20 * 60_000);
+  it(
+    "deploys the same files and serves the same page; a change touches the same resources and keeps the master",
+    async () => {
+      const results: { files: string; page: string; changed: string[]; sameMaster: boolean }[] = [];
+      for (const [i] of PLUGINS.entries()) {
+        const up = await stacks[i].up();
+        expect(up.summary.result).toBe("succeeded");
+        const page = await getUntil(`http://127.0.0.1:${hosts[i].httpPort}/`, (a) => a.status === 200);
+        const master = (await sshExec(hosts[i], "sudo -n supervisorctl pid sample")).stdout.trim();
+        await stacks[i].setConfig("processes", { value: "3" });
+        const changed: string[] = [];
+        await stacks[i].up({
+          onEvent: (e) => {
+            const m = e.resOutputsEvent?.metadata;
+            if (m && m.op !== "same") changed.push(`${m.urn.split("::").pop()}:${m.op}`);
+          },
+        });
+        expect((await get(`http://127.0.0.1:${hosts[i].httpPort}/healthz`)).status).toBe(200);
+        const after = (await sshExec(hosts[i], "sudo -n supervisorctl pid sample")).stdout.trim();
+        results.push({ files: await hostFiles(hosts[i]), page: page.body.replace(/\d+/g, "N"), changed: changed.sort(), sameMaster: after === master });
+      }
+      expect(results[0].changed).toEqual(["site-probe:update", "uwsgi-config:update", "uwsgi-reload:update"]);
+      expect(results[0].sameMaster).toBe(true);
+      expect(results[0].files).toContain("/etc/sample/uwsgi.ini 640 root");
+      expect(results[1]).toEqual(results[0]);
+    },
+    20 * 60_000,
+  );
 });

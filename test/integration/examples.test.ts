@@ -29,35 +29,43 @@ describe("the cloud-vm example", () => {
 
   afterAll(() => tearDown({ stack, stackName, workDir: dir, hosts: [host] }), STEP);
 
-  it("deploys Gunicorn behind nginx, and a second up changes nothing", async () => {
-    await stack.up();
-    const health = await getUntil(`http://127.0.0.1:${host.httpPort}/healthz`, (a) => a.status === 200);
-    expect(health.headers.server).toMatch(/^nginx/);
-    const conf = await sshExec(host, "sudo -n cat /etc/sample/gunicorn.conf.py");
-    expect(conf.stdout).toMatch(/^workers = 3$/m);
-    const again = await stack.up();
-    expect(Object.keys(again.summary.resourceChanges ?? {})).toEqual(["same"]);
-  }, STEP);
+  it(
+    "deploys Gunicorn behind nginx, and a second up changes nothing",
+    async () => {
+      await stack.up();
+      const health = await getUntil(`http://127.0.0.1:${host.httpPort}/healthz`, (a) => a.status === 200);
+      expect(health.headers.server).toMatch(/^nginx/);
+      const conf = await sshExec(host, "sudo -n cat /etc/sample/gunicorn.conf.py");
+      expect(conf.stdout).toMatch(/^workers = 3$/m);
+      const again = await stack.up();
+      expect(Object.keys(again.summary.resourceChanges ?? {})).toEqual(["same"]);
+    },
+    STEP,
+  );
 
-  it("turns on TLS from a certificate on the host: HTTPS answers, HTTP redirects", async () => {
-    await sshExec(
-      host,
-      "sudo -n openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost " +
-        "-keyout /etc/ssl/private/flaskstack-test.key -out /etc/ssl/certs/flaskstack-test.pem 2>/dev/null",
-    );
-    await stack.setAllConfig({
-      tlsCertificate: { value: "/etc/ssl/certs/flaskstack-test.pem" },
-      tlsKey: { value: "/etc/ssl/private/flaskstack-test.key" },
-    });
-    const up = await stack.up();
-    expect(up.summary.result).toBe("succeeded");
-    const https = await getTls(`https://127.0.0.1:${host.httpsPort}/healthz`);
-    expect(https.status).toBe(200);
-    expect(https.protocol).toMatch(/^TLSv1\.[23]$/);
-    const plain = await get(`http://127.0.0.1:${host.httpPort}/healthz`);
-    expect(plain.status).toBe(301);
-    expect(plain.headers.location).toMatch(/^https:\/\//);
-  }, STEP);
+  it(
+    "turns on TLS from a certificate on the host: HTTPS answers, HTTP redirects",
+    async () => {
+      await sshExec(
+        host,
+        "sudo -n openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost " +
+          "-keyout /etc/ssl/private/flaskstack-test.key -out /etc/ssl/certs/flaskstack-test.pem 2>/dev/null",
+      );
+      await stack.setAllConfig({
+        tlsCertificate: { value: "/etc/ssl/certs/flaskstack-test.pem" },
+        tlsKey: { value: "/etc/ssl/private/flaskstack-test.key" },
+      });
+      const up = await stack.up();
+      expect(up.summary.result).toBe("succeeded");
+      const https = await getTls(`https://127.0.0.1:${host.httpsPort}/healthz`);
+      expect(https.status).toBe(200);
+      expect(https.protocol).toMatch(/^TLSv1\.[23]$/);
+      const plain = await get(`http://127.0.0.1:${host.httpPort}/healthz`);
+      expect(plain.status).toBe(301);
+      expect(plain.headers.location).toMatch(/^https:\/\//);
+    },
+    STEP,
+  );
 });
 
 /** GET over TLS, accepting the test's self-signed certificate; reports the negotiated protocol. */
@@ -91,11 +99,15 @@ describe("the venv preflight", () => {
 
   afterAll(() => tearDown({ stack, stackName, dirs: [appDir], hosts: [host] }), STEP);
 
-  it("fails with what to change, before a venv or a server exists", async () => {
-    await expect(stack.up()).rejects.toThrow(/no prebuilt wheel for x86_64 .*no C compiler[\s\S]*build-essential/);
-    const left = await sshExec(host, "ls -A /srv/sample/venvs; ls /etc/supervisor/conf.d; pgrep -u sample || true");
-    expect(left.stdout.trim()).toBe("");
-    const answer = await get(`http://127.0.0.1:${host.httpPort}/healthz`).catch(() => undefined);
-    expect(answer?.status).not.toBe(200);
-  }, STEP);
+  it(
+    "fails with what to change, before a venv or a server exists",
+    async () => {
+      await expect(stack.up()).rejects.toThrow(/no prebuilt wheel for x86_64 .*no C compiler[\s\S]*build-essential/);
+      const left = await sshExec(host, "ls -A /srv/sample/venvs; ls /etc/supervisor/conf.d; pgrep -u sample || true");
+      expect(left.stdout.trim()).toBe("");
+      const answer = await get(`http://127.0.0.1:${host.httpPort}/healthz`).catch(() => undefined);
+      expect(answer?.status).not.toBe(200);
+    },
+    STEP,
+  );
 });

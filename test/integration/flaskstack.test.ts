@@ -18,7 +18,9 @@ const STEP = 10 * 60_000;
  * failure names the change and shows the first failed requests).
  */
 function expectNoFailedRequests(label: string, change: string, load: LoadReport, held: boolean): void {
-  process.stdout.write(`under load: ${label}: ${change}: ${load.ok} answered, ${load.failed} failed over ${load.failingMs} ms ${JSON.stringify(load.samples)}\n`);
+  process.stdout.write(
+    `under load: ${label}: ${change}: ${load.ok} answered, ${load.failed} failed over ${load.failingMs} ms ${JSON.stringify(load.samples)}\n`,
+  );
   expect(load.ok).toBeGreaterThan(0);
   if (held) expect({ change, failed: load.failed, samples: load.samples }).toEqual({ change, failed: 0, samples: [] });
 }
@@ -47,7 +49,7 @@ interface ServerCase {
 
 /** Worker processes: children of the supervised master. */
 async function workerCount(h: TestHost): Promise<number> {
-  const r = await sshExec(h, "master=$(sudo -n supervisorctl pid sample); ps -o pid= --ppid \"$master\" | wc -l");
+  const r = await sshExec(h, 'master=$(sudo -n supervisorctl pid sample); ps -o pid= --ppid "$master" | wc -l');
   return Number(r.stdout.trim());
 }
 
@@ -93,7 +95,7 @@ const CASES: ServerCase[] = [
     diffLines: (n) => `'--threads=${n}'`,
     changed: ["site-probe", "waitress-program-conf", "waitress-program-update"],
     measure: async (h) => {
-      const r = await sshExec(h, "ps -o args= -p \"$(sudo -n supervisorctl pid sample)\"");
+      const r = await sshExec(h, 'ps -o args= -p "$(sudo -n supervisorctl pid sample)"');
       return Number(/--threads=(\d+)/.exec(r.stdout)?.[1] ?? NaN);
     },
     // Waitress has no graceful reload: its settings are its command line.
@@ -144,305 +146,382 @@ describe.each(CASES)("the stack with $label", (c) => {
 
   afterAll(() => tearDown({ stack, stackName, dirs: [appDir], hosts: [host] }), STEP);
 
-  it("deploys: nginx answers with the app's page and serves the static file itself", async () => {
-    const up = await stack.up();
-    firstUpOutput = up.stdout + up.stderr;
-    printed.push(firstUpOutput);
-    expect(up.summary.result).toBe("succeeded");
-    // `up` returned after the site answered: the first request is not retried.
-    const page = await get(`${url}/`);
-    expect(page.status).toBe(200);
-    expect(page.headers.server).toMatch(/^nginx/);
-    expect(page.body).toContain("<h1>Hello from the test</h1>");
-    const css = await get(`${url}/static/style.css`);
-    expect(css.status).toBe(200);
-    expect(css.body).toBe(fs.readFileSync(path.join(SAMPLE_APP, "sample", "static", "style.css"), "utf8"));
-    // nginx's own ETag ("<mtime hex>-<size hex>"), not Flask's: the app never saw this request.
-    expect(css.headers.etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
-    // A JSON POST reaches the app whole and comes back.
-    const echo = await postJson(`${url}/api/echo`, { order: 17, items: ["ä", "b"] });
-    expect({ status: echo.status, echo: JSON.parse(echo.body).echo }).toEqual({ status: 200, echo: { order: 17, items: ["ä", "b"] } });
-  }, STEP);
+  it(
+    "deploys: nginx answers with the app's page and serves the static file itself",
+    async () => {
+      const up = await stack.up();
+      firstUpOutput = up.stdout + up.stderr;
+      printed.push(firstUpOutput);
+      expect(up.summary.result).toBe("succeeded");
+      // `up` returned after the site answered: the first request is not retried.
+      const page = await get(`${url}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.server).toMatch(/^nginx/);
+      expect(page.body).toContain("<h1>Hello from the test</h1>");
+      const css = await get(`${url}/static/style.css`);
+      expect(css.status).toBe(200);
+      expect(css.body).toBe(fs.readFileSync(path.join(SAMPLE_APP, "sample", "static", "style.css"), "utf8"));
+      // nginx's own ETag ("<mtime hex>-<size hex>"), not Flask's: the app never saw this request.
+      expect(css.headers.etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+      // A JSON POST reaches the app whole and comes back.
+      const echo = await postJson(`${url}/api/echo`, { order: 17, items: ["ä", "b"] });
+      expect({ status: echo.status, echo: JSON.parse(echo.body).echo }).toEqual({ status: 200, echo: { order: 17, items: ["ä", "b"] } });
+    },
+    STEP,
+  );
 
-  it("wires nginx to where the server listens; a socket is for nginx and the app only", async () => {
-    const site = await sshExec(host, "sudo -n sed -n '/^upstream /,/^}/p' /etc/nginx/sites-enabled/sample");
-    expect(site.stdout).toMatch(new RegExp(`^\\s*server ${c.upstream.address.replace(/[.]/g, "\\.")}[ ;]`, "m"));
-    if (c.upstream.socket) {
-      const socketPath = c.upstream.address.replace(/^unix:/, "");
-      const st = await sshExec(host, `sudo -n stat -c '%U %G %a %F' ${socketPath} /run/sample`);
-      expect(st.stdout.trim().split("\n")).toEqual([`${c.upstream.socket} socket`, "sample www-data 750 directory"]);
-    }
-  }, STEP);
-
-  it("logs each request once, in nginx's access log, and not again in the server's logs", async () => {
-    const probe = `probe-${Date.now().toString(36)}`;
-    expect((await get(`${url}/?${probe}`)).status).toBe(200);
-    // Each server writes its line once the response is sent: wait for nginx's, then a second more for the server's.
-    const found = await sshExec(host, `for i in $(seq 50); do sudo -n grep -l ${probe} /var/log/nginx/*.access.log && break; sleep 0.1; done; sleep 1; echo --; sudo -n grep -rl ${probe} /var/log/sample || true`);
-    const [nginxFiles, serverFiles] = found.stdout.split("--\n");
-    expect(nginxFiles.trim()).toMatch(/^\/var\/log\/nginx\/\S+\.access\.log$/);
-    expect(serverFiles.trim()).toBe("");
-  }, STEP);
-
-  it("keeps secrets out of the state, the output and the host's command lines", async () => {
-    // The state file as it lies on disk in the file backend (exportStack would decrypt it).
-    const state = readStateFile(stackName);
-    expect(state).toContain('"ciphertext"');
-    // A line from the middle of the key: the first lines of any two OpenSSH keys look alike.
-    const keyBody = host.privateKey.split("\n")[3];
-    expect(keyBody.length).toBeGreaterThan(40);
-    expect(state).not.toContain(SECRET);
-    expect(state).not.toContain(keyBody);
-    expect(firstUpOutput).not.toContain(SECRET);
-    // The value reached the app's environment file intact, readable by the app user only...
-    const env = await sshExec(host, "sudo -n stat -c '%U %a' /etc/sample/env; sudo -n -u sample sh -c '. /etc/sample/env; printf %s \"$API_TOKEN\"'");
-    expect(env.stdout).toBe(`sample 400\n${SECRET}`);
-    // ...and was never evaluated by a shell on the way.
-    expect((await sshExec(host, "test -e /tmp/pwned && echo pwned || echo clean")).stdout.trim()).toBe("clean");
-  }, STEP);
-
-  it("runs the app as its own unprivileged user, not root", async () => {
-    const health = JSON.parse((await get(`${url}/healthz`)).body) as { pid: number };
-    const worker = await sshExec(host, `ps -o user= -p ${health.pid}`);
-    expect(worker.stdout.trim()).toBe("sample");
-    const all = await sshExec(host, "ps -o user= -p \"$(sudo -n supervisorctl pid sample)\" --ppid \"$(sudo -n supervisorctl pid sample)\" | sort -u");
-    expect(all.stdout.trim()).toBe("sample");
-  }, STEP);
-
-  it("survives being killed (the master, then all workers, with -9) under load: back without a hand on the host", async () => {
-    const before = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
-    /** Waits for a new master, RUNNING and answering through nginx from a process of its own. */
-    const newMaster = async (): Promise<{ after: string; servedBy: string }> => {
-      const deadline = Date.now() + 90_000;
-      let after = "";
-      let servedBy = "";
-      while (Date.now() < deadline) {
-        const st = await sshExec(host, "sudo -n supervisorctl status sample; sudo -n supervisorctl pid sample");
-        after = st.stdout.trim().split("\n").pop() ?? "";
-        if (/RUNNING/.test(st.stdout) && after !== before) {
-          const health = await get(`${url}/healthz`).catch(() => undefined);
-          if (health?.status === 200) {
-            const pid = String(JSON.parse(health.body).pid);
-            const tree = await sshExec(host, `ps -o pid=,ppid= -p ${pid}`);
-            servedBy = tree.stdout.trim().split(/\s+/).includes(after) ? "new master" : `pid ${pid} outside ${after}`;
-            if (servedBy === "new master") break;
-          }
-        }
-        await new Promise((r) => setTimeout(r, 1000));
+  it(
+    "wires nginx to where the server listens; a socket is for nginx and the app only",
+    async () => {
+      const site = await sshExec(host, "sudo -n sed -n '/^upstream /,/^}/p' /etc/nginx/sites-enabled/sample");
+      expect(site.stdout).toMatch(new RegExp(`^\\s*server ${c.upstream.address.replace(/[.]/g, "\\.")}[ ;]`, "m"));
+      if (c.upstream.socket) {
+        const socketPath = c.upstream.address.replace(/^unix:/, "");
+        const st = await sshExec(host, `sudo -n stat -c '%U %G %a %F' ${socketPath} /run/sample`);
+        expect(st.stdout.trim().split("\n")).toEqual([`${c.upstream.socket} socket`, "sample www-data 750 directory"]);
       }
-      return { after, servedBy };
-    };
-    // Requests in flight when a process dies fail: measured and reported, not held to zero.
-    const killed = await underLoad(url, SAMPLE_LOAD, async () => {
-      await sshExec(host, `sudo -n kill -9 ${before}`);
-      return newMaster();
-    });
-    if (killed.result.status === "rejected") throw killed.result.reason;
-    expectNoFailedRequests(c.label, "master killed with -9", killed.load, false);
-    const { after, servedBy } = killed.result.value;
-    expect(after).not.toBe(before);
-    expect(servedBy).toBe("new master");
+    },
+    STEP,
+  );
 
-    // Every worker at once: the master starts new ones (Waitress has none of its own).
-    if (c.server !== "waitress") {
-      const workers = await underLoad(url, SAMPLE_LOAD, async () => {
-        await sshExec(host, `sudo -n pkill -9 -P ${after}`);
-        await getUntil(`${url}/healthz`, (a) => a.status === 200, 60_000);
-        await new Promise((r) => setTimeout(r, 2000));
+  it(
+    "logs each request once, in nginx's access log, and not again in the server's logs",
+    async () => {
+      const probe = `probe-${Date.now().toString(36)}`;
+      expect((await get(`${url}/?${probe}`)).status).toBe(200);
+      // Each server writes its line once the response is sent: wait for nginx's, then a second more for the server's.
+      const found = await sshExec(
+        host,
+        `for i in $(seq 50); do sudo -n grep -l ${probe} /var/log/nginx/*.access.log && break; sleep 0.1; done; sleep 1; echo --; sudo -n grep -rl ${probe} /var/log/sample || true`,
+      );
+      const [nginxFiles, serverFiles] = found.stdout.split("--\n");
+      expect(nginxFiles.trim()).toMatch(/^\/var\/log\/nginx\/\S+\.access\.log$/);
+      expect(serverFiles.trim()).toBe("");
+    },
+    STEP,
+  );
+
+  it(
+    "keeps secrets out of the state, the output and the host's command lines",
+    async () => {
+      // The state file as it lies on disk in the file backend (exportStack would decrypt it).
+      const state = readStateFile(stackName);
+      expect(state).toContain('"ciphertext"');
+      // A line from the middle of the key: the first lines of any two OpenSSH keys look alike.
+      const keyBody = host.privateKey.split("\n")[3];
+      expect(keyBody.length).toBeGreaterThan(40);
+      expect(state).not.toContain(SECRET);
+      expect(state).not.toContain(keyBody);
+      expect(firstUpOutput).not.toContain(SECRET);
+      // The value reached the app's environment file intact, readable by the app user only...
+      const env = await sshExec(host, "sudo -n stat -c '%U %a' /etc/sample/env; sudo -n -u sample sh -c '. /etc/sample/env; printf %s \"$API_TOKEN\"'");
+      expect(env.stdout).toBe(`sample 400\n${SECRET}`);
+      // ...and was never evaluated by a shell on the way.
+      expect((await sshExec(host, "test -e /tmp/pwned && echo pwned || echo clean")).stdout.trim()).toBe("clean");
+    },
+    STEP,
+  );
+
+  it(
+    "runs the app as its own unprivileged user, not root",
+    async () => {
+      const health = JSON.parse((await get(`${url}/healthz`)).body) as { pid: number };
+      const worker = await sshExec(host, `ps -o user= -p ${health.pid}`);
+      expect(worker.stdout.trim()).toBe("sample");
+      const all = await sshExec(host, 'ps -o user= -p "$(sudo -n supervisorctl pid sample)" --ppid "$(sudo -n supervisorctl pid sample)" | sort -u');
+      expect(all.stdout.trim()).toBe("sample");
+    },
+    STEP,
+  );
+
+  it(
+    "survives being killed (the master, then all workers, with -9) under load: back without a hand on the host",
+    async () => {
+      const before = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
+      /** Waits for a new master, RUNNING and answering through nginx from a process of its own. */
+      const newMaster = async (): Promise<{ after: string; servedBy: string }> => {
+        const deadline = Date.now() + 90_000;
+        let after = "";
+        let servedBy = "";
+        while (Date.now() < deadline) {
+          const st = await sshExec(host, "sudo -n supervisorctl status sample; sudo -n supervisorctl pid sample");
+          after = st.stdout.trim().split("\n").pop() ?? "";
+          if (/RUNNING/.test(st.stdout) && after !== before) {
+            const health = await get(`${url}/healthz`).catch(() => undefined);
+            if (health?.status === 200) {
+              const pid = String(JSON.parse(health.body).pid);
+              const tree = await sshExec(host, `ps -o pid=,ppid= -p ${pid}`);
+              servedBy = tree.stdout.trim().split(/\s+/).includes(after) ? "new master" : `pid ${pid} outside ${after}`;
+              if (servedBy === "new master") break;
+            }
+          }
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+        return { after, servedBy };
+      };
+      // Requests in flight when a process dies fail: measured and reported, not held to zero.
+      const killed = await underLoad(url, SAMPLE_LOAD, async () => {
+        await sshExec(host, `sudo -n kill -9 ${before}`);
+        return newMaster();
       });
-      if (workers.result.status === "rejected") throw workers.result.reason;
-      expectNoFailedRequests(c.label, "all workers killed with -9", workers.load, false);
-      expect((await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim()).toBe(after);
-      expect(await workerCount(host)).toBeGreaterThan(0);
-    }
-  }, STEP);
+      if (killed.result.status === "rejected") throw killed.result.reason;
+      expectNoFailedRequests(c.label, "master killed with -9", killed.load, false);
+      const { after, servedBy } = killed.result.value;
+      expect(after).not.toBe(before);
+      expect(servedBy).toBe("new master");
 
-  it("changes nothing and opens no SSH connection on a second up", async () => {
-    const before = await acceptedLogins(host);
-    const up = await stack.up();
-    const after = await acceptedLogins(host);
-    expect(Object.keys(up.summary.resourceChanges ?? {})).toEqual(["same"]);
-    expect(after - before).toBe(1); // the second count's own login
-  }, STEP);
+      // Every worker at once: the master starts new ones (Waitress has none of its own).
+      if (c.server !== "waitress") {
+        const workers = await underLoad(url, SAMPLE_LOAD, async () => {
+          await sshExec(host, `sudo -n pkill -9 -P ${after}`);
+          await getUntil(`${url}/healthz`, (a) => a.status === 200, 60_000);
+          await new Promise((r) => setTimeout(r, 2000));
+        });
+        if (workers.result.status === "rejected") throw workers.result.reason;
+        expectNoFailedRequests(c.label, "all workers killed with -9", workers.load, false);
+        expect((await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim()).toBe(after);
+        expect(await workerCount(host)).toBeGreaterThan(0);
+      }
+    },
+    STEP,
+  );
 
-  it(`previews a ${c.change.key} change as a line diff and applies it by touching only ${c.changed.join(" + ")}`, async () => {
-    expect(await c.measure(host)).toBe(c.change.from);
-    const masterBefore = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
-    await stack.setConfig(c.change.key, { value: String(c.change.to) });
-    const preview = await stack.preview({ diff: true });
-    printed.push(preview.stdout + preview.stderr);
-    expect(preview.stdout).toMatch(new RegExp(`^\\s*-\\s+${escape(c.diffLines(c.change.from))}$`, "m"));
-    expect(preview.stdout).toMatch(new RegExp(`^\\s*\\+\\s+${escape(c.diffLines(c.change.to))}$`, "m"));
+  it(
+    "changes nothing and opens no SSH connection on a second up",
+    async () => {
+      const before = await acceptedLogins(host);
+      const up = await stack.up();
+      const after = await acceptedLogins(host);
+      expect(Object.keys(up.summary.resourceChanges ?? {})).toEqual(["same"]);
+      expect(after - before).toBe(1); // the second count's own login
+    },
+    STEP,
+  );
 
-    const events: Parameters<typeof resourcesWith>[0] = [];
-    const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up({ onEvent: (e) => events.push(e) }));
-    if (result.status === "rejected") throw result.reason;
-    const up = result.value;
-    printed.push(up.stdout + up.stderr);
-    expect(up.summary.result).toBe("succeeded");
-    // Waitress has no graceful reload: its restart is reported, not held to zero.
-    expectNoFailedRequests(c.label, `${c.change.key} ${c.change.from} → ${c.change.to}`, load, c.sameMaster);
-    expect(resourcesWith(events, ["update", "replace", "create-replacement", "delete-replaced", "create", "delete"]).filter(uniq)).toEqual(c.changed);
-    // A graceful reload returns at once and replaces the workers in the background.
-    expect(await eventually(() => c.measure(host), c.change.to, 60_000)).toBe(c.change.to);
-    expect((await getUntil(`${url}/healthz`, (a) => a.status === 200)).status).toBe(200);
-    const masterAfter = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
-    expect(masterAfter === masterBefore).toBe(c.sameMaster);
-  }, STEP);
+  it(
+    `previews a ${c.change.key} change as a line diff and applies it by touching only ${c.changed.join(" + ")}`,
+    async () => {
+      expect(await c.measure(host)).toBe(c.change.from);
+      const masterBefore = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
+      await stack.setConfig(c.change.key, { value: String(c.change.to) });
+      const preview = await stack.preview({ diff: true });
+      printed.push(preview.stdout + preview.stderr);
+      expect(preview.stdout).toMatch(new RegExp(`^\\s*-\\s+${escape(c.diffLines(c.change.from))}$`, "m"));
+      expect(preview.stdout).toMatch(new RegExp(`^\\s*\\+\\s+${escape(c.diffLines(c.change.to))}$`, "m"));
+
+      const events: Parameters<typeof resourcesWith>[0] = [];
+      const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up({ onEvent: (e) => events.push(e) }));
+      if (result.status === "rejected") throw result.reason;
+      const up = result.value;
+      printed.push(up.stdout + up.stderr);
+      expect(up.summary.result).toBe("succeeded");
+      // Waitress has no graceful reload: its restart is reported, not held to zero.
+      expectNoFailedRequests(c.label, `${c.change.key} ${c.change.from} → ${c.change.to}`, load, c.sameMaster);
+      expect(resourcesWith(events, ["update", "replace", "create-replacement", "delete-replaced", "create", "delete"]).filter(uniq)).toEqual(c.changed);
+      // A graceful reload returns at once and replaces the workers in the background.
+      expect(await eventually(() => c.measure(host), c.change.to, 60_000)).toBe(c.change.to);
+      expect((await getUntil(`${url}/healthz`, (a) => a.status === 200)).status).toBe(200);
+      const masterAfter = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
+      expect(masterAfter === masterBefore).toBe(c.sameMaster);
+    },
+    STEP,
+  );
 
   // Gunicorn on its unix socket, moved to a TCP port something else holds: the start fails and `up`
   // fails. Putting the old config back must bring the server back without a hand on the host (the
   // failed `up` left the engine's state on the old text, so only the files' write nonces tell it).
-  if (c.server === "gunicorn" && !c.config?.gunicornBind) it("converges after a failed up when the old config comes back", async () => {
-    // A plain listening socket: Gunicorn's bind cannot share it.
-    const holder = "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', 8000)); s.listen(); time.sleep(900)";
-    await sshExec(host, `setsid python3 -c "${holder}" >/dev/null 2>&1 < /dev/null & echo $! > /tmp/port-holder.pid`);
-    try {
-      await stack.setConfig("gunicornBind", { value: "tcp" });
-      // Gunicorn keeps retrying the bind, so supervisor may see it RUNNING: then the probe finds the site dead.
-      await expect(stack.up()).rejects.toThrow(/Connection in use|FATAL|BACKOFF|the site did not answer/);
-      await stack.removeConfig("gunicornBind");
-      const up = await stack.up();
-      printed.push(up.stdout + up.stderr);
-      expect(up.summary.result).toBe("succeeded");
-      expect((await sshExec(host, "sudo -n supervisorctl status sample")).stdout).toMatch(/RUNNING/);
-      // `up` returned after the site answered: no retry needed here.
-      expect((await get(`${url}/healthz`)).status).toBe(200);
-    } finally {
-      await sshExec(host, "kill $(cat /tmp/port-holder.pid) 2>/dev/null; true");
-    }
-  }, STEP);
+  if (c.server === "gunicorn" && !c.config?.gunicornBind)
+    it(
+      "converges after a failed up when the old config comes back",
+      async () => {
+        // A plain listening socket: Gunicorn's bind cannot share it.
+        const holder = "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', 8000)); s.listen(); time.sleep(900)";
+        await sshExec(host, `setsid python3 -c "${holder}" >/dev/null 2>&1 < /dev/null & echo $! > /tmp/port-holder.pid`);
+        try {
+          await stack.setConfig("gunicornBind", { value: "tcp" });
+          // Gunicorn keeps retrying the bind, so supervisor may see it RUNNING: then the probe finds the site dead.
+          await expect(stack.up()).rejects.toThrow(/Connection in use|FATAL|BACKOFF|the site did not answer/);
+          await stack.removeConfig("gunicornBind");
+          const up = await stack.up();
+          printed.push(up.stdout + up.stderr);
+          expect(up.summary.result).toBe("succeeded");
+          expect((await sshExec(host, "sudo -n supervisorctl status sample")).stdout).toMatch(/RUNNING/);
+          // `up` returned after the site answered: no retry needed here.
+          expect((await get(`${url}/healthz`)).status).toBe(200);
+        } finally {
+          await sshExec(host, "kill $(cat /tmp/port-holder.pid) 2>/dev/null; true");
+        }
+      },
+      STEP,
+    );
 
-  it("ships new code as a new release, keeps the venv, and reloads", async () => {
-    const replaced = (await sshExec(host, "readlink /srv/sample/current")).stdout.trim().replace("releases/", "");
-    const initPy = path.join(appDir, "sample", "__init__.py");
-    fs.writeFileSync(initPy, fs.readFileSync(initPy, "utf8").replace('jsonify(status="ok"', 'jsonify(release="two", status="ok"'));
-    const events: Parameters<typeof resourcesWith>[0] = [];
-    const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up({ onEvent: (e) => events.push(e) }));
-    if (result.status === "rejected") throw result.reason;
-    const up = result.value;
-    printed.push(up.stdout + up.stderr);
-    expectNoFailedRequests(c.label, "app code", load, c.server !== "waitress");
-    const touched = resourcesWith(events, ["update", "replace", "create-replacement", "delete-replaced"]);
-    expect(touched).toContain("app-release");
-    expect(touched).not.toContain("app-venv");
-    const health = await getUntil(`${url}/healthz`, (a) => a.status === 200 && a.body.includes('"release":"two"'));
-    expect(JSON.parse(health.body).release).toBe("two");
-    // The new release and the one it replaced (old workers may still run from it while they finish).
-    const current = (await sshExec(host, "readlink /srv/sample/current")).stdout.trim().replace("releases/", "");
-    const releases = (await sshExec(host, "ls /srv/sample/releases")).stdout.trim().split("\n");
-    expect(current).not.toBe(replaced);
-    expect(releases).toEqual([current, replaced].sort());
-  }, STEP);
+  it(
+    "ships new code as a new release, keeps the venv, and reloads",
+    async () => {
+      const replaced = (await sshExec(host, "readlink /srv/sample/current")).stdout.trim().replace("releases/", "");
+      const initPy = path.join(appDir, "sample", "__init__.py");
+      fs.writeFileSync(initPy, fs.readFileSync(initPy, "utf8").replace('jsonify(status="ok"', 'jsonify(release="two", status="ok"'));
+      const events: Parameters<typeof resourcesWith>[0] = [];
+      const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up({ onEvent: (e) => events.push(e) }));
+      if (result.status === "rejected") throw result.reason;
+      const up = result.value;
+      printed.push(up.stdout + up.stderr);
+      expectNoFailedRequests(c.label, "app code", load, c.server !== "waitress");
+      const touched = resourcesWith(events, ["update", "replace", "create-replacement", "delete-replaced"]);
+      expect(touched).toContain("app-release");
+      expect(touched).not.toContain("app-venv");
+      const health = await getUntil(`${url}/healthz`, (a) => a.status === 200 && a.body.includes('"release":"two"'));
+      expect(JSON.parse(health.body).release).toBe("two");
+      // The new release and the one it replaced (old workers may still run from it while they finish).
+      const current = (await sshExec(host, "readlink /srv/sample/current")).stdout.trim().replace("releases/", "");
+      const releases = (await sshExec(host, "ls /srv/sample/releases")).stdout.trim().split("\n");
+      expect(current).not.toBe(replaced);
+      expect(releases).toEqual([current, replaced].sort());
+    },
+    STEP,
+  );
 
   // One server of each kind that reloads gracefully: a new venv is a code reload like new code.
-  if (c.server !== "waitress" && !c.config?.gunicornBind) it("builds a new venv for changed requirements and switches to it under load, no request failing", async () => {
-    const venvBefore = (await sshExec(host, "readlink /srv/sample/venv")).stdout.trim();
-    fs.appendFileSync(path.join(appDir, "requirements.txt"), "six==1.17.0\n");
-    const events: Parameters<typeof resourcesWith>[0] = [];
-    const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up({ onEvent: (e) => events.push(e) }));
-    if (result.status === "rejected") throw result.reason;
-    printed.push(result.value.stdout + result.value.stderr);
-    expectNoFailedRequests(c.label, "requirements", load, true);
-    expect(resourcesWith(events, ["create-replacement"])).toContain("app-venv");
-    const venvAfter = (await sshExec(host, "readlink /srv/sample/venv")).stdout.trim();
-    expect(venvAfter).not.toBe(venvBefore);
-    const imported = await sshExec(host, `/srv/sample/${venvAfter}/bin/python -c 'import six; print(six.__version__)'`);
-    expect(imported.stdout.trim()).toBe("1.17.0");
-  }, STEP);
+  if (c.server !== "waitress" && !c.config?.gunicornBind)
+    it(
+      "builds a new venv for changed requirements and switches to it under load, no request failing",
+      async () => {
+        const venvBefore = (await sshExec(host, "readlink /srv/sample/venv")).stdout.trim();
+        fs.appendFileSync(path.join(appDir, "requirements.txt"), "six==1.17.0\n");
+        const events: Parameters<typeof resourcesWith>[0] = [];
+        const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up({ onEvent: (e) => events.push(e) }));
+        if (result.status === "rejected") throw result.reason;
+        printed.push(result.value.stdout + result.value.stderr);
+        expectNoFailedRequests(c.label, "requirements", load, true);
+        expect(resourcesWith(events, ["create-replacement"])).toContain("app-venv");
+        const venvAfter = (await sshExec(host, "readlink /srv/sample/venv")).stdout.trim();
+        expect(venvAfter).not.toBe(venvBefore);
+        const imported = await sshExec(host, `/srv/sample/${venvAfter}/bin/python -c 'import six; print(six.__version__)'`);
+        expect(imported.stdout.trim()).toBe("1.17.0");
+      },
+      STEP,
+    );
 
   // nginx's reload is the same whatever serves behind it: once.
-  if (c.server === "uwsgi") it("applies a changed site with nginx's graceful reload under load, no request failing", async () => {
-    await stack.setConfig("domains", { value: JSON.stringify(["_", "shop.example.test"]) });
-    const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up());
-    if (result.status === "rejected") throw result.reason;
-    printed.push(result.value.stdout + result.value.stderr);
-    expectNoFailedRequests(c.label, "nginx site (server_name)", load, true);
-    expect((await sshExec(host, "sudo -n grep -c 'shop.example.test' /etc/nginx/sites-enabled/sample")).stdout.trim()).toBe("1");
-  }, STEP);
+  if (c.server === "uwsgi")
+    it(
+      "applies a changed site with nginx's graceful reload under load, no request failing",
+      async () => {
+        await stack.setConfig("domains", { value: JSON.stringify(["_", "shop.example.test"]) });
+        const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up());
+        if (result.status === "rejected") throw result.reason;
+        printed.push(result.value.stdout + result.value.stderr);
+        expectNoFailedRequests(c.label, "nginx site (server_name)", load, true);
+        expect((await sshExec(host, "sudo -n grep -c 'shop.example.test' /etc/nginx/sites-enabled/sample")).stdout.trim()).toBe("1");
+      },
+      STEP,
+    );
 
-  it("applies a changed environment with the server's graceful reload (Waitress: a restart), under load, and serves the new value", async () => {
-    const before = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
-    await stack.setConfig("environment", { value: JSON.stringify({ GREETING: "Hello again", API_TOKEN: SECRET }), secret: true });
-    const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up());
-    if (result.status === "rejected") throw result.reason;
-    const up = result.value;
-    printed.push(up.stdout + up.stderr);
-    expectNoFailedRequests(c.label, "one environment variable", load, c.server !== "waitress");
-    expect(up.stdout).toContain("sample: env-reload (environment changed)");
-    const page = await getUntil(`${url}/`, (a) => a.status === 200 && a.body.includes("Hello again"));
-    expect(page.body).toContain("<h1>Hello again</h1>");
-    // The loader set the new value in the app's process; the master is the same one.
-    expect((await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim() === before).toBe(c.server !== "waitress");
-    expect(up.stdout + up.stderr).not.toContain(SECRET);
-  }, STEP);
+  it(
+    "applies a changed environment with the server's graceful reload (Waitress: a restart), under load, and serves the new value",
+    async () => {
+      const before = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
+      await stack.setConfig("environment", { value: JSON.stringify({ GREETING: "Hello again", API_TOKEN: SECRET }), secret: true });
+      const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up());
+      if (result.status === "rejected") throw result.reason;
+      const up = result.value;
+      printed.push(up.stdout + up.stderr);
+      expectNoFailedRequests(c.label, "one environment variable", load, c.server !== "waitress");
+      expect(up.stdout).toContain("sample: env-reload (environment changed)");
+      const page = await getUntil(`${url}/`, (a) => a.status === 200 && a.body.includes("Hello again"));
+      expect(page.body).toContain("<h1>Hello again</h1>");
+      // The loader set the new value in the app's process; the master is the same one.
+      expect((await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim() === before).toBe(c.server !== "waitress");
+      expect(up.stdout + up.stderr).not.toContain(SECRET);
+    },
+    STEP,
+  );
 
-  it("restarts the server when a variable read at process start changes", async () => {
-    const before = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
-    await stack.setConfig("environment", { value: JSON.stringify({ GREETING: "Hello again", API_TOKEN: SECRET, PYTHONDONTWRITEBYTECODE: "1" }), secret: true });
-    const up = await stack.up();
-    printed.push(up.stdout + up.stderr);
-    expect(up.stdout).toContain("sample: restart (a variable read at process start changed)");
-    await getUntil(`${url}/`, (a) => a.status === 200 && a.body.includes("Hello again"));
-    expect((await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim()).not.toBe(before);
-  }, STEP);
+  it(
+    "restarts the server when a variable read at process start changes",
+    async () => {
+      const before = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
+      await stack.setConfig("environment", {
+        value: JSON.stringify({ GREETING: "Hello again", API_TOKEN: SECRET, PYTHONDONTWRITEBYTECODE: "1" }),
+        secret: true,
+      });
+      const up = await stack.up();
+      printed.push(up.stdout + up.stderr);
+      expect(up.stdout).toContain("sample: restart (a variable read at process start changed)");
+      await getUntil(`${url}/`, (a) => a.status === 200 && a.body.includes("Hello again"));
+      expect((await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim()).not.toBe(before);
+    },
+    STEP,
+  );
 
-  it("refuses a release whose entry does not load: up fails with the app's own error, no request fails", async () => {
-    const releaseBefore = (await sshExec(host, "readlink /srv/sample/current")).stdout.trim();
-    await stack.setConfig("entry", { value: "sample:create_ap()" });
-    const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up());
-    expect(result.status).toBe("rejected");
-    const message = result.status === "rejected" ? String(result.reason) : "";
-    expect(message).toContain("AttributeError: module 'sample' has no attribute 'create_ap'");
-    expect(message).toContain("nothing was switched, the running release keeps serving");
-    expect(message).not.toContain(SECRET);
-    expect(load.samples).toEqual([]);
-    expect(load.failed).toBe(0);
-    expect(load.ok).toBeGreaterThan(0);
-    expect((await sshExec(host, "readlink /srv/sample/current")).stdout.trim()).toBe(releaseBefore);
+  it(
+    "refuses a release whose entry does not load: up fails with the app's own error, no request fails",
+    async () => {
+      const releaseBefore = (await sshExec(host, "readlink /srv/sample/current")).stdout.trim();
+      await stack.setConfig("entry", { value: "sample:create_ap()" });
+      const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up());
+      expect(result.status).toBe("rejected");
+      const message = result.status === "rejected" ? String(result.reason) : "";
+      expect(message).toContain("AttributeError: module 'sample' has no attribute 'create_ap'");
+      expect(message).toContain("nothing was switched, the running release keeps serving");
+      expect(message).not.toContain(SECRET);
+      expect(load.samples).toEqual([]);
+      expect(load.failed).toBe(0);
+      expect(load.ok).toBeGreaterThan(0);
+      expect((await sshExec(host, "readlink /srv/sample/current")).stdout.trim()).toBe(releaseBefore);
 
-    // The good entry again: nothing had changed on the host, and nothing runs.
-    await stack.setConfig("entry", { value: "sample:create_app()" });
-    const fixed = await stack.up();
-    printed.push(fixed.stdout + fixed.stderr);
-    expect(fixed.summary.result).toBe("succeeded");
-    expect((await get(`${url}/healthz`)).status).toBe(200);
-  }, STEP);
+      // The good entry again: nothing had changed on the host, and nothing runs.
+      await stack.setConfig("entry", { value: "sample:create_app()" });
+      const fixed = await stack.up();
+      printed.push(fixed.stdout + fixed.stderr);
+      expect(fixed.summary.result).toBe("succeeded");
+      expect((await get(`${url}/healthz`)).status).toBe(200);
+    },
+    STEP,
+  );
 
-  it("fails up with nginx's own message on a broken site, and the old site keeps serving", async () => {
-    await stack.setAllConfig({
-      tlsCertificate: { value: "/etc/ssl/certs/flaskstack-missing.pem" },
-      tlsKey: { value: "/etc/ssl/private/flaskstack-missing.key" },
-    });
-    await expect(stack.up()).rejects.toThrow(/cannot load certificate[^\n]*flaskstack-missing\.pem/);
-    const site = await sshExec(host, "cat /etc/nginx/sites-enabled/sample");
-    expect(site.stdout).not.toContain("ssl_certificate");
-    expect((await get(`${url}/healthz`)).status).toBe(200);
+  it(
+    "fails up with nginx's own message on a broken site, and the old site keeps serving",
+    async () => {
+      await stack.setAllConfig({
+        tlsCertificate: { value: "/etc/ssl/certs/flaskstack-missing.pem" },
+        tlsKey: { value: "/etc/ssl/private/flaskstack-missing.key" },
+      });
+      await expect(stack.up()).rejects.toThrow(/cannot load certificate[^\n]*flaskstack-missing\.pem/);
+      const site = await sshExec(host, "cat /etc/nginx/sites-enabled/sample");
+      expect(site.stdout).not.toContain("ssl_certificate");
+      expect((await get(`${url}/healthz`)).status).toBe(200);
 
-    await stack.removeAllConfig(["tlsCertificate", "tlsKey"]);
-    const fixed = await stack.up();
-    printed.push(fixed.stdout + fixed.stderr);
-    expect(fixed.summary.result).toBe("succeeded");
-  }, STEP);
+      await stack.removeAllConfig(["tlsCertificate", "tlsKey"]);
+      const fixed = await stack.up();
+      printed.push(fixed.stdout + fixed.stderr);
+      expect(fixed.summary.result).toBe("succeeded");
+    },
+    STEP,
+  );
 
   it("never depends on the SSH server's environment policy: no variable was refused", () => {
     expect(printed.length).toBeGreaterThanOrEqual(5);
     expect(printed.join("\n")).not.toMatch(/Unable to set|AcceptEnv/);
   });
 
-  it("destroy removes the managed files and processes", async () => {
-    const result = await stack.destroy();
-    expect(result.summary.result).toBe("succeeded");
-    const left = await sshExec(
-      host,
-      "ls -d /etc/nginx/sites-enabled/sample /etc/nginx/sites-available/sample /etc/supervisor/conf.d/sample.conf /srv/sample /etc/sample 2>/dev/null; " +
-        "pgrep -u sample >/dev/null 2>&1 && echo 'processes left'; id sample >/dev/null 2>&1 && echo 'user left'; true",
-    );
-    expect(left.stdout.trim()).toBe("");
-    // nginx itself still runs (other sites may need it) but no longer serves the app.
-    const answer = await get(`${url}/healthz`).catch(() => undefined);
-    expect(answer?.status).not.toBe(200);
-  }, STEP);
+  it(
+    "destroy removes the managed files and processes",
+    async () => {
+      const result = await stack.destroy();
+      expect(result.summary.result).toBe("succeeded");
+      const left = await sshExec(
+        host,
+        "ls -d /etc/nginx/sites-enabled/sample /etc/nginx/sites-available/sample /etc/supervisor/conf.d/sample.conf /srv/sample /etc/sample 2>/dev/null; " +
+          "pgrep -u sample >/dev/null 2>&1 && echo 'processes left'; id sample >/dev/null 2>&1 && echo 'user left'; true",
+      );
+      expect(left.stdout.trim()).toBe("");
+      // nginx itself still runs (other sites may need it) but no longer serves the app.
+      const answer = await get(`${url}/healthz`).catch(() => undefined);
+      expect(answer?.status).not.toBe(200);
+    },
+    STEP,
+  );
 });
 
 describe("bad input", () => {
@@ -452,30 +531,32 @@ describe("bad input", () => {
     ["appName", "my app;rm", /`name`/],
     ["server", "fastcgi", /flaskstack:server. value .fastcgi. is not a legal enum value/],
     ["processes", "0", /processes/],
-  ])("config %s = %j fails the preview with a message naming it", async (key, value, message) => {
-    const stackName = uniqueStackName(`bad-${key.toLowerCase()}`);
-    const stack = await projectStack(stackName, {
-      host: { value: "127.0.0.1" },
-      port: { value: "9" },
-      user: { value: "deploy" },
-      privateKey: { value: "not-a-key", secret: true },
-      [key]: { value },
-    });
-    try {
-      await expect(stack.preview()).rejects.toThrow(message);
-    } finally {
-      await stack.workspace.removeStack(stackName).catch(() => undefined);
-      removeStackFile(stackName);
-    }
-  }, STEP);
+  ])(
+    "config %s = %j fails the preview with a message naming it",
+    async (key, value, message) => {
+      const stackName = uniqueStackName(`bad-${key.toLowerCase()}`);
+      const stack = await projectStack(stackName, {
+        host: { value: "127.0.0.1" },
+        port: { value: "9" },
+        user: { value: "deploy" },
+        privateKey: { value: "not-a-key", secret: true },
+        [key]: { value },
+      });
+      try {
+        await expect(stack.preview()).rejects.toThrow(message);
+      } finally {
+        await stack.workspace.removeStack(stackName).catch(() => undefined);
+        removeStackFile(stackName);
+      }
+    },
+    STEP,
+  );
 });
 
 /** The stack's checkpoint file in the local file backend. */
 function readStateFile(stackName: string): string {
   const stacks = path.resolve(__dirname, "..", "..", ".pulumi-state", ".pulumi", "stacks");
-  const found = fs
-    .readdirSync(stacks, { recursive: true, encoding: "utf8" })
-    .filter((f) => path.basename(f) === `${stackName}.json`);
+  const found = fs.readdirSync(stacks, { recursive: true, encoding: "utf8" }).filter((f) => path.basename(f) === `${stackName}.json`);
   expect(found).toHaveLength(1);
   return fs.readFileSync(path.join(stacks, found[0]), "utf8");
 }

@@ -33,7 +33,9 @@ export async function getUntil(url: string, ok: (a: HttpAnswer) => boolean, with
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`GET ${url}: no acceptable answer within ${withinMs} ms; last: ${last instanceof Error ? last.message : `${last.status} ${last.body.slice(0, 200)}`}`);
+  throw new Error(
+    `GET ${url}: no acceptable answer within ${withinMs} ms; last: ${last instanceof Error ? last.message : `${last.status} ${last.body.slice(0, 200)}`}`,
+  );
 }
 
 export interface LoadReport {
@@ -51,12 +53,16 @@ export interface LoadReport {
 export function postJson(url: string, body: unknown, timeoutMs = 10_000): Promise<HttpAnswer> {
   const data = Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: "POST", timeout: timeoutMs, headers: { Connection: "close", "Content-Type": "application/json", "Content-Length": data.length } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (d: string) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      res.on("aborted", () => reject(new Error(`POST ${url}: answer cut off`)));
-    });
+    const req = http.request(
+      url,
+      { method: "POST", timeout: timeoutMs, headers: { Connection: "close", "Content-Type": "application/json", "Content-Length": data.length } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8").on("data", (d: string) => (text += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        res.on("aborted", () => reject(new Error(`POST ${url}: answer cut off`)));
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`POST ${url} timed out after ${timeoutMs} ms`)));
     req.on("error", reject);
     req.end(data);
@@ -71,7 +77,12 @@ export const SAMPLE_LOAD = ["/", "/healthz", "POST /api/echo"];
  * in turn (`/path` a GET, `POST /path` a JSON POST that must come back echoed), one at a time, until
  * `during` settles. A 5xx answer, a wrong echo or a failed connection counts as failed.
  */
-export async function underLoad<T>(base: string, paths: string[], during: () => Promise<T>, clients = 4): Promise<{ result: PromiseSettledResult<T>; load: LoadReport }> {
+export async function underLoad<T>(
+  base: string,
+  paths: string[],
+  during: () => Promise<T>,
+  clients = 4,
+): Promise<{ result: PromiseSettledResult<T>; load: LoadReport }> {
   const load: LoadReport = { ok: 0, failed: 0, samples: [], failingMs: 0 };
   let firstFailure = 0;
   let done = false;
@@ -83,7 +94,8 @@ export async function underLoad<T>(base: string, paths: string[], during: () => 
         const sent = { client: n, n: i };
         const a = method === "POST" ? await postJson(url, sent, 15_000) : await get(url, 15_000);
         if (a.status >= 500) throw new Error(`${a.status} ${a.body.slice(0, 80)}`);
-        if (method === "POST" && a.status === 200 && JSON.stringify(JSON.parse(a.body).echo) !== JSON.stringify(sent)) throw new Error(`wrong echo ${a.body.slice(0, 80)}`);
+        if (method === "POST" && a.status === 200 && JSON.stringify(JSON.parse(a.body).echo) !== JSON.stringify(sent))
+          throw new Error(`wrong echo ${a.body.slice(0, 80)}`);
         load.ok++;
       } catch (e) {
         load.failed++;

@@ -38,9 +38,22 @@ function program(target: Target, prefix: () => string): () => Promise<Record<str
       privateKey: pulumi.secret(hostLogin.privateKey),
       packages: packagesFor({ uwsgiFromApt: true }),
     });
-    const app = new FlaskApp(`${p}app`, { host, name: "sample", source: target.source, entry: "sample:create_app()", environment: { GREETING: "Renamed safely" } });
+    const app = new FlaskApp(`${p}app`, {
+      host,
+      name: "sample",
+      source: target.source,
+      entry: "sample:create_app()",
+      environment: { GREETING: "Renamed safely" },
+    });
     const uwsgi = new UwsgiService(`${p}uwsgi`, { app, source: "apt", processes: 2 });
-    new NginxSite(`${p}site`, { host, name: "sample", upstreams: [uwsgi], serverNames: ["_"], defaultServer: true, staticLocations: [{ urlPath: "/static/", dir: `${app.app.appDir}/sample/static/` }] });
+    new NginxSite(`${p}site`, {
+      host,
+      name: "sample",
+      upstreams: [uwsgi],
+      serverNames: ["_"],
+      defaultServer: true,
+      staticLocations: [{ urlPath: "/static/", dir: `${app.app.appDir}/sample/static/` }],
+    });
     return {};
   };
 }
@@ -70,79 +83,89 @@ describe("renaming every component of a deployed stack", () => {
     }
   }, STEP);
 
-  it("keeps serving while the new resources take over and the old ones' deletes leave their paths alone", async () => {
-    const url = `http://127.0.0.1:${host.httpPort}`;
-    expect((await stack.up()).summary.result).toBe("succeeded");
-    await getUntil(`${url}/`, (a) => a.status === 200 && a.body.includes("Renamed safely"));
-    const masterBefore = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
+  it(
+    "keeps serving while the new resources take over and the old ones' deletes leave their paths alone",
+    async () => {
+      const url = `http://127.0.0.1:${host.httpPort}`;
+      expect((await stack.up()).summary.result).toBe("succeeded");
+      await getUntil(`${url}/`, (a) => a.status === 200 && a.body.includes("Renamed safely"));
+      const masterBefore = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
 
-    prefix = "web-";
-    // Seen here about once in five runs, with 20-odd commands in flight: the official plugin's SSH
-    // session ends with "EOF" after the command ran, before its exit status arrives. That is the
-    // transport, not this behaviour: one more `up` finishes the job, and the load keeps counting.
-    const { result, load } = await underLoad(url, ["/", "/healthz", "/static/style.css"], async () => {
-      try {
-        return await stack.up();
-      } catch (e) {
-        if (!/error: EOF: running /.test(String(e))) throw e;
-        return stack.up();
-      }
-    });
-    // On failure, the engine's own message (its last lines) is what the assertion shows.
-    expect(result.status === "fulfilled" ? "fulfilled" : String(result.reason).slice(-4000)).toBe("fulfilled");
-    // Every old resource is gone and every new one exists (however many `up`s that took).
-    const names = ((await stack.exportStack()).deployment.resources as { urn: string }[]).map((r) => r.urn.split("::").pop() as string);
-    expect(names.filter((n) => n.startsWith("web-")).length).toBeGreaterThan(15);
-    expect(names.filter((n) => /^(host|app|uwsgi|site)(-|$)/.test(n))).toEqual([]);
-    expect(load.samples).toEqual([]);
-    expect(load.failed).toBe(0);
+      prefix = "web-";
+      // Seen here about once in five runs, with 20-odd commands in flight: the official plugin's SSH
+      // session ends with "EOF" after the command ran, before its exit status arrives. That is the
+      // transport, not this behaviour: one more `up` finishes the job, and the load keeps counting.
+      const { result, load } = await underLoad(url, ["/", "/healthz", "/static/style.css"], async () => {
+        try {
+          return await stack.up();
+        } catch (e) {
+          if (!/error: EOF: running /.test(String(e))) throw e;
+          return stack.up();
+        }
+      });
+      // On failure, the engine's own message (its last lines) is what the assertion shows.
+      expect(result.status === "fulfilled" ? "fulfilled" : String(result.reason).slice(-4000)).toBe("fulfilled");
+      // Every old resource is gone and every new one exists (however many `up`s that took).
+      const names = ((await stack.exportStack()).deployment.resources as { urn: string }[]).map((r) => r.urn.split("::").pop() as string);
+      expect(names.filter((n) => n.startsWith("web-")).length).toBeGreaterThan(15);
+      expect(names.filter((n) => /^(host|app|uwsgi|site)(-|$)/.test(n))).toEqual([]);
+      expect(load.samples).toEqual([]);
+      expect(load.failed).toBe(0);
 
-    // Everything the app needs is still there, and the same server runs it.
-    const left = await sshExec(
-      host,
-      "sudo -n ls /srv/sample/current/sample/__init__.py /srv/sample/venv/bin/python /etc/sample/env /etc/sample/uwsgi.ini " +
-        "/etc/supervisor/conf.d/sample.conf /etc/nginx/sites-enabled/sample && id -u sample >/dev/null && echo complete",
-    );
-    expect(left.stdout.trim().split("\n").pop()).toBe("complete");
-    expect((await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim()).toBe(masterBefore);
-    const page = await get(`${url}/`);
-    expect(page.status).toBe(200);
-    expect(page.body).toContain("Renamed safely");
+      // Everything the app needs is still there, and the same server runs it.
+      const left = await sshExec(
+        host,
+        "sudo -n ls /srv/sample/current/sample/__init__.py /srv/sample/venv/bin/python /etc/sample/env /etc/sample/uwsgi.ini " +
+          "/etc/supervisor/conf.d/sample.conf /etc/nginx/sites-enabled/sample && id -u sample >/dev/null && echo complete",
+      );
+      expect(left.stdout.trim().split("\n").pop()).toBe("complete");
+      expect((await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim()).toBe(masterBefore);
+      const page = await get(`${url}/`);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain("Renamed safely");
 
-    // And a second up under the new names changes nothing.
-    expect(Object.keys((await stack.up()).summary.resourceChanges ?? {})).toEqual(["same"]);
-  }, 20 * 60_000);
+      // And a second up under the new names changes nothing.
+      expect(Object.keys((await stack.up()).summary.resourceChanges ?? {})).toEqual(["same"]);
+    },
+    20 * 60_000,
+  );
 
   // A Pi that got a new DHCP lease, with new code in the same `up`: the old address is gone (a trap
   // there counts every dial) and the replaced release must not need it.
-  it("moves to a new address with new code: up needs nothing from the old address and keeps serving", async () => {
-    const url = `http://127.0.0.1:${host.httpPort}`;
-    const ssh = { host: host.host, port: host.sshPort };
-    const before = await startRelay("127.0.0.3", ssh);
-    listening.push(before);
-    Object.assign(target, { address: before.address, port: before.port });
-    expect((await stack.up()).summary.result).toBe("succeeded");
+  it(
+    "moves to a new address with new code: up needs nothing from the old address and keeps serving",
+    async () => {
+      const url = `http://127.0.0.1:${host.httpPort}`;
+      const ssh = { host: host.host, port: host.sshPort };
+      const before = await startRelay("127.0.0.3", ssh);
+      listening.push(before);
+      Object.assign(target, { address: before.address, port: before.port });
+      expect((await stack.up()).summary.result).toBe("succeeded");
 
-    await before.close();
-    const trap = await startTrap(before.address, before.port);
-    const after = await startRelay("127.0.0.2", ssh);
-    listening.push(trap, after);
-    const appDir = fs.mkdtempSync(path.join(os.tmpdir(), "flaskstack-moved-"));
-    dirs.push(appDir);
-    fs.cpSync(SAMPLE_APP, appDir, { recursive: true });
-    const initPy = path.join(appDir, "sample", "__init__.py");
-    fs.writeFileSync(initPy, fs.readFileSync(initPy, "utf8").replace('jsonify(status="ok"', 'jsonify(moved=True, status="ok"'));
-    Object.assign(target, { address: after.address, port: after.port, source: appDir });
+      await before.close();
+      const trap = await startTrap(before.address, before.port);
+      const after = await startRelay("127.0.0.2", ssh);
+      listening.push(trap, after);
+      const appDir = fs.mkdtempSync(path.join(os.tmpdir(), "flaskstack-moved-"));
+      dirs.push(appDir);
+      fs.cpSync(SAMPLE_APP, appDir, { recursive: true });
+      const initPy = path.join(appDir, "sample", "__init__.py");
+      fs.writeFileSync(initPy, fs.readFileSync(initPy, "utf8").replace('jsonify(status="ok"', 'jsonify(moved=True, status="ok"'));
+      Object.assign(target, { address: after.address, port: after.port, source: appDir });
 
-    const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up());
-    expect(result.status === "fulfilled" ? "fulfilled" : String(result.reason).slice(-4000)).toBe("fulfilled");
-    process.stdout.write(`under load: uwsgi: host moved to a new address with new code: ${load.ok} answered, ${load.failed} failed ${JSON.stringify(load.samples)}\n`);
-    expect(trap.connections()).toBe(0);
-    expect(after.connections()).toBeGreaterThan(0);
-    expect({ failed: load.failed, samples: load.samples }).toEqual({ failed: 0, samples: [] });
-    const health = await get(`${url}/healthz`);
-    expect(JSON.parse(health.body)).toMatchObject({ moved: true, status: "ok" });
-    // The new release and the one it replaced; nothing else is left behind.
-    expect((await sshExec(host, "ls /srv/sample/releases | wc -l")).stdout.trim()).toBe("2");
-  }, 20 * 60_000);
+      const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up());
+      expect(result.status === "fulfilled" ? "fulfilled" : String(result.reason).slice(-4000)).toBe("fulfilled");
+      process.stdout.write(
+        `under load: uwsgi: host moved to a new address with new code: ${load.ok} answered, ${load.failed} failed ${JSON.stringify(load.samples)}\n`,
+      );
+      expect(trap.connections()).toBe(0);
+      expect(after.connections()).toBeGreaterThan(0);
+      expect({ failed: load.failed, samples: load.samples }).toEqual({ failed: 0, samples: [] });
+      const health = await get(`${url}/healthz`);
+      expect(JSON.parse(health.body)).toMatchObject({ moved: true, status: "ok" });
+      // The new release and the one it replaced; nothing else is left behind.
+      expect((await sshExec(host, "ls /srv/sample/releases | wc -l")).stdout.trim()).toBe("2");
+    },
+    20 * 60_000,
+  );
 });

@@ -106,120 +106,150 @@ describe("flaskstack report on real previews", () => {
     STEP,
   );
 
-  test("GIVEN a change WHEN the report runs the preview itself THEN it reports the same", () => {
-    pulumi(["config", "set", "change", "uwsgi"]);
-    const own = flaskstack(["report", "--title", "review"]);
-    expect(own.status).toBe(2);
-    expect(normalise(own.stdout)).toBe(fs.readFileSync(path.join(GOLDEN, "uwsgi.md"), "utf8").split("\n<!-- plain-text form -->\n")[0]);
-    pulumi(["config", "set", "change", "none"]);
-  }, STEP);
+  test(
+    "GIVEN a change WHEN the report runs the preview itself THEN it reports the same",
+    () => {
+      pulumi(["config", "set", "change", "uwsgi"]);
+      const own = flaskstack(["report", "--title", "review"]);
+      expect(own.status).toBe(2);
+      expect(normalise(own.stdout)).toBe(fs.readFileSync(path.join(GOLDEN, "uwsgi.md"), "utf8").split("\n<!-- plain-text form -->\n")[0]);
+      pulumi(["config", "set", "change", "none"]);
+    },
+    STEP,
+  );
 });
 
 describe("flaskstack drift on a real host", () => {
-  test("GIVEN an untouched host WHEN drift runs THEN it is clean and exits 0", () => {
-    const r = flaskstack(["drift", "--format", "text"]);
-    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
-    expect(r.stdout).toContain("No drift");
-  }, STEP);
+  test(
+    "GIVEN an untouched host WHEN drift runs THEN it is clean and exits 0",
+    () => {
+      const r = flaskstack(["drift", "--format", "text"]);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+      expect(r.stdout).toContain("No drift");
+    },
+    STEP,
+  );
 
-  test("GIVEN a hand edit and a stopped program WHEN drift runs THEN both are reported, and its --replace puts them back", async () => {
-    await sshExec(h!, "echo 'processes = 9' | sudo -n tee -a /etc/shop/uwsgi.ini >/dev/null && sudo -n supervisorctl stop blog");
-    const r = flaskstack(["drift", "--format", "markdown"]);
-    expect(r.status).toBe(2);
-    expect(r.stdout).toContain("`/etc/shop/uwsgi.ini`: its content differs from what the stack applied");
-    expect(r.stdout).toMatch(/program `blog`: not running: STOPPED/);
-    const fix = /^pulumi up (.*)$/m.exec(r.stdout);
-    expect(fix).not.toBeNull();
-    const replaces = [...fix![1].matchAll(/--replace '([^']+)'/g)].map((m) => m[1]);
-    expect(replaces).toHaveLength(2);
-    expect(replaces.some((u) => u.endsWith("GunicornService$command:remote:Command::blog-gunicorn-reload"))).toBe(true);
-    expect(replaces.some((u) => u.endsWith("UwsgiService$command:remote:Command::shop-uwsgi-config"))).toBe(true);
-    pulumi(["up", "--yes", "--skip-preview", ...replaces.flatMap((u) => ["--replace", u])]);
-    const after = flaskstack(["drift", "--format", "text"]);
-    expect({ status: after.status, out: after.stdout }).toEqual({ status: 0, out: expect.stringContaining("No drift") });
-    const ini = await sshExec(h!, "sudo -n grep -c '^processes = 9' /etc/shop/uwsgi.ini || true");
-    expect(ini.stdout.trim()).toBe("0");
-  }, 2 * STEP);
+  test(
+    "GIVEN a hand edit and a stopped program WHEN drift runs THEN both are reported, and its --replace puts them back",
+    async () => {
+      await sshExec(h!, "echo 'processes = 9' | sudo -n tee -a /etc/shop/uwsgi.ini >/dev/null && sudo -n supervisorctl stop blog");
+      const r = flaskstack(["drift", "--format", "markdown"]);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toContain("`/etc/shop/uwsgi.ini`: its content differs from what the stack applied");
+      expect(r.stdout).toMatch(/program `blog`: not running: STOPPED/);
+      const fix = /^pulumi up (.*)$/m.exec(r.stdout);
+      expect(fix).not.toBeNull();
+      const replaces = [...fix![1].matchAll(/--replace '([^']+)'/g)].map((m) => m[1]);
+      expect(replaces).toHaveLength(2);
+      expect(replaces.some((u) => u.endsWith("GunicornService$command:remote:Command::blog-gunicorn-reload"))).toBe(true);
+      expect(replaces.some((u) => u.endsWith("UwsgiService$command:remote:Command::shop-uwsgi-config"))).toBe(true);
+      pulumi(["up", "--yes", "--skip-preview", ...replaces.flatMap((u) => ["--replace", u])]);
+      const after = flaskstack(["drift", "--format", "text"]);
+      expect({ status: after.status, out: after.stdout }).toEqual({ status: 0, out: expect.stringContaining("No drift") });
+      const ini = await sshExec(h!, "sudo -n grep -c '^processes = 9' /etc/shop/uwsgi.ini || true");
+      expect(ini.stdout.trim()).toBe("0");
+    },
+    2 * STEP,
+  );
 });
 
 describe("the GitHub workflow's review steps", () => {
-  test("GIVEN a change WHEN its Preview, Report and Comment steps run as written THEN one comment is created, then updated", async () => {
-    pulumi(["config", "set", "change", "nginx"]);
-    const steps = workflowScripts("github-actions.yml").filter((s) => /^review: (Preview|Report|Comment)$/.test(s.label));
-    expect(steps.map((s) => s.label)).toEqual(["review: Preview", "review: Report", "review: Comment"]);
-    const posted: string[] = [];
-    const api = http.createServer((req, res) => {
-      let body = "";
-      req.on("data", (d) => (body += d));
-      req.on("end", () => {
-        res.setHeader("content-type", "application/json");
-        if (req.method === "GET") res.end(JSON.stringify(posted.map((b, i) => ({ id: i + 1, body: b }))));
-        else if (req.method === "POST") res.end(JSON.stringify({ id: posted.push(JSON.parse(body).body), html_url: "https://github.test/c" }));
-        else if (req.method === "PATCH") {
-          posted[Number(req.url!.split("/").pop()) - 1] = JSON.parse(body).body;
-          res.end(JSON.stringify({ html_url: "https://github.test/c" }));
-        } else res.end("{}");
-      });
-    });
-    await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), "flaskstack-workflow-"));
-    try {
-      const event = path.join(work, "event.json");
-      fs.writeFileSync(event, JSON.stringify({ pull_request: { number: 12 } }));
-      const stepEnv = {
-        ...env,
-        PULUMI_STACK: stackName,
-        GITHUB_TOKEN: "test-token",
-        GITHUB_REPOSITORY: "owner/app",
-        GITHUB_EVENT_PATH: event,
-        GITHUB_API_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
-      };
-      // `npx flaskstack` is the package's bin; run from the project, as in a checkout of it.
-      const shim = `npx() { if [ "$1" = flaskstack ]; then shift; node ${JSON.stringify(CLI)} "$@"; else command npx "$@"; fi; }\ncd ${JSON.stringify(PROJECT)}\n`;
-      // Asynchronously: the stand-in API answers from this process.
-      const run = (script: string) =>
-        new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-          const p = spawn("bash", ["-e", "-c", shim + script.replace(/preview\.json/g, path.join(work, "preview.json")).replace(/report\.md/g, path.join(work, "report.md"))], { env: stepEnv });
-          let stdout = "";
-          let stderr = "";
-          p.stdout.on("data", (d) => (stdout += d));
-          p.stderr.on("data", (d) => (stderr += d));
-          p.on("close", (status) => resolve({ status, stdout, stderr }));
+  test(
+    "GIVEN a change WHEN its Preview, Report and Comment steps run as written THEN one comment is created, then updated",
+    async () => {
+      pulumi(["config", "set", "change", "nginx"]);
+      const steps = workflowScripts("github-actions.yml").filter((s) => /^review: (Preview|Report|Comment)$/.test(s.label));
+      expect(steps.map((s) => s.label)).toEqual(["review: Preview", "review: Report", "review: Comment"]);
+      const posted: string[] = [];
+      const api = http.createServer((req, res) => {
+        let body = "";
+        req.on("data", (d) => (body += d));
+        req.on("end", () => {
+          res.setHeader("content-type", "application/json");
+          if (req.method === "GET") res.end(JSON.stringify(posted.map((b, i) => ({ id: i + 1, body: b }))));
+          else if (req.method === "POST") res.end(JSON.stringify({ id: posted.push(JSON.parse(body).body), html_url: "https://github.test/c" }));
+          else if (req.method === "PATCH") {
+            posted[Number(req.url!.split("/").pop()) - 1] = JSON.parse(body).body;
+            res.end(JSON.stringify({ html_url: "https://github.test/c" }));
+          } else res.end("{}");
         });
-      for (const round of [1, 2]) {
-        for (const step of steps) {
-          const r = await run(step.script);
-          expect({ step: step.label, round, status: r.status, stderr: r.stderr.replace(/^warning: .*\n/gm, "") }).toEqual({ step: step.label, round, status: 0, stderr: "" });
-          if (step.label === "review: Comment") expect(r.stdout).toBe(`${round === 1 ? "created" : "updated"} comment https://github.test/c\n`);
+      });
+      await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
+      const work = fs.mkdtempSync(path.join(os.tmpdir(), "flaskstack-workflow-"));
+      try {
+        const event = path.join(work, "event.json");
+        fs.writeFileSync(event, JSON.stringify({ pull_request: { number: 12 } }));
+        const stepEnv = {
+          ...env,
+          PULUMI_STACK: stackName,
+          GITHUB_TOKEN: "test-token",
+          GITHUB_REPOSITORY: "owner/app",
+          GITHUB_EVENT_PATH: event,
+          GITHUB_API_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+        };
+        // `npx flaskstack` is the package's bin; run from the project, as in a checkout of it.
+        const shim = `npx() { if [ "$1" = flaskstack ]; then shift; node ${JSON.stringify(CLI)} "$@"; else command npx "$@"; fi; }\ncd ${JSON.stringify(PROJECT)}\n`;
+        // Asynchronously: the stand-in API answers from this process.
+        const run = (script: string) =>
+          new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+            const p = spawn(
+              "bash",
+              ["-e", "-c", shim + script.replace(/preview\.json/g, path.join(work, "preview.json")).replace(/report\.md/g, path.join(work, "report.md"))],
+              { env: stepEnv },
+            );
+            let stdout = "";
+            let stderr = "";
+            p.stdout.on("data", (d) => (stdout += d));
+            p.stderr.on("data", (d) => (stderr += d));
+            p.on("close", (status) => resolve({ status, stdout, stderr }));
+          });
+        for (const round of [1, 2]) {
+          for (const step of steps) {
+            const r = await run(step.script);
+            expect({ step: step.label, round, status: r.status, stderr: r.stderr.replace(/^warning: .*\n/gm, "") }).toEqual({
+              step: step.label,
+              round,
+              status: 0,
+              stderr: "",
+            });
+            if (step.label === "review: Comment") expect(r.stdout).toBe(`${round === 1 ? "created" : "updated"} comment https://github.test/c\n`);
+          }
         }
+        expect(posted).toHaveLength(1);
+        expect(posted[0]).toContain("+    client_max_body_size 20m;");
+        // A preview that fails: the Report step fails, and the comment says why instead of going stale.
+        pulumi(["config", "set", "port", "not-a-port"]);
+        const results: { step: string; status: number | null }[] = [];
+        for (const step of steps) results.push({ step: step.label, status: (await run(step.script)).status });
+        expect(results).toEqual([
+          { step: "review: Preview", status: 0 },
+          { step: "review: Report", status: 1 },
+          { step: "review: Comment", status: 0 },
+        ]);
+        expect(posted).toHaveLength(1);
+        expect(posted[0]).toMatch(
+          /^<!-- flaskstack-report -->\n## flaskstack: the preview failed · .*\n\n`pulumi up` would not run: fix this first\.\n\n```\n[^]*port[^]*```\n$/,
+        );
+      } finally {
+        api.close();
+        fs.rmSync(work, { recursive: true, force: true });
+        pulumi(["config", "set", "port", String(h!.sshPort)]);
+        pulumi(["config", "set", "change", "none"]);
       }
-      expect(posted).toHaveLength(1);
-      expect(posted[0]).toContain("+    client_max_body_size 20m;");
-      // A preview that fails: the Report step fails, and the comment says why instead of going stale.
-      pulumi(["config", "set", "port", "not-a-port"]);
-      const results: { step: string; status: number | null }[] = [];
-      for (const step of steps) results.push({ step: step.label, status: (await run(step.script)).status });
-      expect(results).toEqual([
-        { step: "review: Preview", status: 0 },
-        { step: "review: Report", status: 1 },
-        { step: "review: Comment", status: 0 },
-      ]);
-      expect(posted).toHaveLength(1);
-      expect(posted[0]).toMatch(/^<!-- flaskstack-report -->\n## flaskstack: the preview failed · .*\n\n`pulumi up` would not run: fix this first\.\n\n```\n[^]*port[^]*```\n$/);
-    } finally {
-      api.close();
-      fs.rmSync(work, { recursive: true, force: true });
-      pulumi(["config", "set", "port", String(h!.sshPort)]);
-      pulumi(["config", "set", "change", "none"]);
-    }
-  }, STEP);
+    },
+    STEP,
+  );
 
   test("GIVEN the workflows' pulumi calls WHEN checked against the CLI THEN every subcommand and flag exists", () => {
-    const calls = [...workflowScripts("github-actions.yml"), ...workflowScripts("gitlab-ci.yml")].flatMap((s) => [...s.script.matchAll(/\bpulumi ((?:[a-z]+ )*?)((?:--[a-z-]+ ?)+)/g)]);
+    const calls = [...workflowScripts("github-actions.yml"), ...workflowScripts("gitlab-ci.yml")].flatMap((s) => [
+      ...s.script.matchAll(/\bpulumi ((?:[a-z]+ )*?)((?:--[a-z-]+ ?)+)/g),
+    ]);
     expect(calls.length).toBeGreaterThanOrEqual(4);
     for (const [, sub, flags] of calls) {
       const help = spawnSync("pulumi", [...sub.trim().split(" "), "--help"], { env, encoding: "utf8" }).stdout;
-      for (const flag of flags.trim().split(/\s+/)) expect({ sub, flag, known: help.includes(`${flag} `) || help.includes(`${flag}\n`) }).toEqual({ sub, flag, known: true });
+      for (const flag of flags.trim().split(/\s+/))
+        expect({ sub, flag, known: help.includes(`${flag} `) || help.includes(`${flag}\n`) }).toEqual({ sub, flag, known: true });
     }
     expect(fs.existsSync(CI)).toBe(true);
   });

@@ -41,36 +41,48 @@ function acceptedLogins(container: string): number {
     spawnSync("docker", ["rm", "-f", container]);
   }, STEP);
 
-  it("creates its host in `pulumi up` and serves the page from it", async () => {
-    const up = await stack.up();
-    expect(up.summary.result).toBe("succeeded");
-    expect(up.summary.resourceChanges?.create).toBeGreaterThan(20);
-    expect(docker("inspect", "-f", "{{.State.Running}} {{index .Config.Labels \"flaskstack.sandbox\"}}", container)).toBe(`true ${container}`);
-    const host = up.outputs.sandboxHost.value as { sshPort: number; httpPort: number; user: string };
-    // Published on 127.0.0.1 only.
-    expect(docker("port", container, "22")).toBe(`127.0.0.1:${host.sshPort}`);
-    expect(up.outputs.url.value).toBe(`http://127.0.0.1:${host.httpPort}/`);
-    expect(up.outputs.sandboxPrivateKey.secret).toBe(true);
-    expect(up.outputs.sandboxPrivateKey.value).toMatch(/^-----BEGIN PRIVATE KEY-----/);
-    const page = await getUntil(up.outputs.url.value, (a) => a.status === 200);
-    expect(page.body).toContain("<h1>");
-    expect(page.headers.server).toMatch(/^nginx/);
-  }, STEP);
+  it(
+    "creates its host in `pulumi up` and serves the page from it",
+    async () => {
+      const up = await stack.up();
+      expect(up.summary.result).toBe("succeeded");
+      expect(up.summary.resourceChanges?.create).toBeGreaterThan(20);
+      expect(docker("inspect", "-f", '{{.State.Running}} {{index .Config.Labels "flaskstack.sandbox"}}', container)).toBe(`true ${container}`);
+      const host = up.outputs.sandboxHost.value as { sshPort: number; httpPort: number; user: string };
+      // Published on 127.0.0.1 only.
+      expect(docker("port", container, "22")).toBe(`127.0.0.1:${host.sshPort}`);
+      expect(up.outputs.url.value).toBe(`http://127.0.0.1:${host.httpPort}/`);
+      expect(up.outputs.sandboxPrivateKey.secret).toBe(true);
+      expect(up.outputs.sandboxPrivateKey.value).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+      const page = await getUntil(up.outputs.url.value, (a) => a.status === 200);
+      expect(page.body).toContain("<h1>");
+      expect(page.headers.server).toMatch(/^nginx/);
+    },
+    STEP,
+  );
 
-  it("changes nothing and opens no SSH connection on a second up", async () => {
-    const before = acceptedLogins(container);
-    expect(before).toBeGreaterThan(0);
-    const up = await stack.up();
-    expect(Object.keys(up.summary.resourceChanges ?? {})).toEqual(["same"]);
-    expect(acceptedLogins(container)).toBe(before);
-  }, STEP);
+  it(
+    "changes nothing and opens no SSH connection on a second up",
+    async () => {
+      const before = acceptedLogins(container);
+      expect(before).toBeGreaterThan(0);
+      const up = await stack.up();
+      expect(Object.keys(up.summary.resourceChanges ?? {})).toEqual(["same"]);
+      expect(acceptedLogins(container)).toBe(before);
+    },
+    STEP,
+  );
 
-  it("destroy leaves no container, volume or key behind", async () => {
-    const result = await stack.destroy();
-    expect(result.summary.result).toBe("succeeded");
-    expect(docker("ps", "-a", "--filter", `name=^${container}$`, "--format", "{{.Names}}")).toBe("");
-    expect(docker("volume", "ls", "-q").split("\n").filter(Boolean).sort()).toEqual(volumesBefore);
-    const state = await stack.exportStack();
-    expect(JSON.stringify(state.deployment)).not.toContain("PRIVATE KEY");
-  }, STEP);
+  it(
+    "destroy leaves no container, volume or key behind",
+    async () => {
+      const result = await stack.destroy();
+      expect(result.summary.result).toBe("succeeded");
+      expect(docker("ps", "-a", "--filter", `name=^${container}$`, "--format", "{{.Names}}")).toBe("");
+      expect(docker("volume", "ls", "-q").split("\n").filter(Boolean).sort()).toEqual(volumesBefore);
+      const state = await stack.exportStack();
+      expect(JSON.stringify(state.deployment)).not.toContain("PRIVATE KEY");
+    },
+    STEP,
+  );
 });

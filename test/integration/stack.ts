@@ -48,7 +48,7 @@ export function engineEnv(plugin: PluginChoice = "installed"): Record<string, st
     ...(useSystem
       ? {}
       : {
-          PULUMI_HOME: plugin === "stand-in" ? standInHome() : process.env.PULUMI_HOME ?? path.join(root, ".pulumi-home"),
+          PULUMI_HOME: plugin === "stand-in" ? standInHome() : (process.env.PULUMI_HOME ?? path.join(root, ".pulumi-home")),
           PATH: `${path.join(root, "engine", "bin")}:${process.env.PATH}`,
           PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
         }),
@@ -57,7 +57,10 @@ export function engineEnv(plugin: PluginChoice = "installed"): Record<string, st
 
 /** A unique stack name, so parallel or leftover runs never share state. */
 export function uniqueStackName(prefix: string): string {
-  return `${prefix}-${os.hostname().replace(/[^a-zA-Z0-9]/g, "").slice(0, 8)}-${Date.now().toString(36)}`;
+  return `${prefix}-${os
+    .hostname()
+    .replace(/[^a-zA-Z0-9]/g, "")
+    .slice(0, 8)}-${Date.now().toString(36)}`;
 }
 
 /** Creates an inline-program stack with the given config (values marked secret stay secret). */
@@ -96,10 +99,7 @@ export async function projectStack(
 ): Promise<Stack> {
   const env = engineEnv(plugin);
   Object.assign(process.env, { PATH: env.PATH ?? process.env.PATH });
-  const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName, workDir },
-    { envVars: env, pulumiHome: env.PULUMI_HOME },
-  );
+  const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir }, { envVars: env, pulumiHome: env.PULUMI_HOME });
   await stack.setAllConfig(config);
   return stack;
 }

@@ -48,11 +48,7 @@ function value<T>(o: pulumi.Output<T>): Promise<T> {
 }
 
 function newHost(name = "pi", opts?: pulumi.ComponentResourceOptions): Host {
-  return new Host(
-    name,
-    { address: "192.0.2.10", user: "pi", privateKey: "key", packages: packagesFor({ uwsgiFromApt: true }) },
-    opts,
-  );
+  return new Host(name, { address: "192.0.2.10", user: "pi", privateKey: "key", packages: packagesFor({ uwsgiFromApt: true }) }, opts);
 }
 
 function newApp(host: Host, extra: Partial<ConstructorParameters<typeof FlaskApp>[1]> = {}, opts?: pulumi.ComponentResourceOptions): FlaskApp {
@@ -76,7 +72,22 @@ describe("the resource graph", () => {
       expect(c.name.startsWith(`${c.parent}-`)).toBe(true);
     }
     expect(commands.map((c) => c.name).sort()).toEqual(
-      expect.arrayContaining(["app-activate", "app-check", "app-env", "app-release", "app-venv", "pi-facts", "pi-packages", "site-probe", "site-reload", "site-site", "uwsgi-config", "uwsgi-program-conf", "uwsgi-program-update", "uwsgi-reload"]),
+      expect.arrayContaining([
+        "app-activate",
+        "app-check",
+        "app-env",
+        "app-release",
+        "app-venv",
+        "pi-facts",
+        "pi-packages",
+        "site-probe",
+        "site-reload",
+        "site-site",
+        "uwsgi-config",
+        "uwsgi-program-conf",
+        "uwsgi-program-update",
+        "uwsgi-reload",
+      ]),
     );
     // The code travels as a file copy, not as a command's input.
     expect(seen.filter((r) => r.type === "command:remote:CopyToRemote").map((r) => `${r.parent}/${r.name}`)).toEqual(["app/app-upload"]);
@@ -124,8 +135,16 @@ describe("bad input", () => {
     ["UwsgiService processes 0", (o) => new UwsgiService("u", { app: newApp(newHost()), source: "apt", processes: 0 }, o), /`processes`/],
     ["UwsgiService from pip without uWSGI in the venv", (o) => new UwsgiService("u", { app: newApp(newHost()), source: "pip" }, o), /wsgiServers/],
     ["GunicornService without Gunicorn in the venv", (o) => new GunicornService("g", { app: newApp(newHost()) }, o), /wsgiServers/],
-    ["GunicornService unknown worker class", (o) => new GunicornService("g", { app: newApp(newHost(), { wsgiServers: ["gunicorn"] }), workerClass: "eventlet" as "sync" }, o), /`workerClass`/],
-    ["WaitressService port 0", (o) => new WaitressService("w", { app: newApp(newHost(), { wsgiServers: ["waitress"] }), listen: { kind: "tcp", port: 0 } }, o), /`listen.port`/],
+    [
+      "GunicornService unknown worker class",
+      (o) => new GunicornService("g", { app: newApp(newHost(), { wsgiServers: ["gunicorn"] }), workerClass: "eventlet" as "sync" }, o),
+      /`workerClass`/,
+    ],
+    [
+      "WaitressService port 0",
+      (o) => new WaitressService("w", { app: newApp(newHost(), { wsgiServers: ["waitress"] }), listen: { kind: "tcp", port: 0 } }, o),
+      /`listen.port`/,
+    ],
     [
       "NginxSite in front of uWSGI's own http router",
       (o) => {

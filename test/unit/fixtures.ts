@@ -3,13 +3,13 @@ import { AppContext, HostFacts, ResolveContext, resolveAppContext } from "../../
 
 /** A 2-core, 4 GiB Debian 12 VM: defaultWorkerCount → 2. */
 export const VM_FACTS: HostFacts = {
-    arch: "x86_64",
-    cores: 2,
-    memoryMb: 4096,
-    osId: "debian",
-    osVersionId: "12",
-    initSystem: "systemd",
-    pythonVersion: "3.11.2",
+  arch: "x86_64",
+  cores: 2,
+  memoryMb: 4096,
+  osId: "debian",
+  osVersionId: "12",
+  initSystem: "systemd",
+  pythonVersion: "3.11.2",
 };
 
 /** The app "app" with entry pkg.wsgi:app and all default paths. */
@@ -22,21 +22,21 @@ export const FACTORY_CTX: ResolveContext = { app: resolveAppContext({ name: "app
 
 /** Deep-freeze args so a resolver that mutates them throws. */
 export function frozen<T>(value: T): T {
-    if (typeof value === "object" && value !== null) {
-        for (const v of Object.values(value)) {
-            frozen(v);
-        }
-        Object.freeze(value);
+  if (typeof value === "object" && value !== null) {
+    for (const v of Object.values(value)) {
+      frozen(v);
     }
-    return value;
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** The message of the error `fn` throws (fails the test when it does not throw). */
 export function errorOf(fn: () => unknown): Error {
-    try {
-        fn();
-    } catch (e) {
-        return e as Error;
-    }
-    throw new Error("expected an error, none was thrown");
+  try {
+    fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected an error, none was thrown");
 }

@@ -84,9 +84,7 @@ describe("the README block", () => {
 
   it("GIVEN the components WHEN documented THEN each has a section with its type token and one example", () => {
     const names = reference.components.map((c) => c.name);
-    expect(names).toEqual(
-      expect.arrayContaining(["Host", "FlaskApp", "UwsgiService", "GunicornService", "WaitressService", "SupervisorProgram", "NginxSite"]),
-    );
+    expect(names).toEqual(expect.arrayContaining(["Host", "FlaskApp", "UwsgiService", "GunicornService", "WaitressService", "SupervisorProgram", "NginxSite"]));
     for (const c of reference.components) expect(c.token).toBe(`flaskstack:index:${c.name}`);
     expect(examples.map((e) => e.section)).toEqual(names);
   });
@@ -125,9 +123,16 @@ describe("every Args property appears in its table", () => {
   }
 
   it("GIVEN the compiler WHEN it lists the components THEN it finds all eight", () => {
-    expect(components.map(([name]) => name).sort()).toEqual(
-      ["FlaskApp", "GunicornService", "Host", "LocalSandbox", "NginxSite", "SupervisorProgram", "UwsgiService", "WaitressService"],
-    );
+    expect(components.map(([name]) => name).sort()).toEqual([
+      "FlaskApp",
+      "GunicornService",
+      "Host",
+      "LocalSandbox",
+      "NginxSite",
+      "SupervisorProgram",
+      "UwsgiService",
+      "WaitressService",
+    ]);
   });
 
   it.each(components)("GIVEN %s's args, inherited ones included, THEN its table has one row per property", (name, args) => {

@@ -13,7 +13,7 @@ import { runTool, sampleApp, TOOL_TIMEOUT_MS, removeTempDirs } from "./harness";
 let tools: PythonTools;
 
 beforeAll(() => {
-    tools = ensurePythonTools();
+  tools = ensurePythonTools();
 }, TOOL_TIMEOUT_MS);
 
 afterAll(removeTempDirs);
@@ -33,46 +33,63 @@ print(json.dumps({"unknown": unknown, "values": {k: cfg.settings[k].get() for k 
 `;
 
 describe("Gunicorn accepts rendered configs", () => {
-    it.each<[string, string, GunicornArgs]>([
-        ["defaults", "pkg.wsgi:app", {}],
-        ["an app factory", "pkg.wsgi:create_app()", {}],
-        ["gthread on a unix socket", "pkg.wsgi:app", { threads: 4, bind: { kind: "unix" } }],
-        ["sync workers with an access log", "pkg.wsgi:app", { threads: 1, accessLog: "/tmp/gunicorn-access.log" }],
-        ["every option set", "pkg.wsgi:app", { workers: 3, timeout: 60, gracefulTimeout: 10, keepalive: 5, loglevel: "debug", preload: true, maxRequests: 1000, maxRequestsJitter: 100, limitRequestLine: 8190, limitRequestFields: 50, limitRequestFieldSize: 16380, forwardedAllowIps: ["127.0.0.1", "10.0.0.0/8"] }],
-    ])("GIVEN %s WHEN Gunicorn loads the rendered config THEN every setting is known, typed right and the app imports", (_what, entry, args) => {
-        const { ctx, app } = sampleApp(tools.venv, entry);
-        const settings = resolveGunicorn(args, ctx);
-        const confPath = path.join(app.configDir, "gunicorn.conf.py");
-        fs.writeFileSync(confPath, renderGunicornConf(settings));
+  it.each<[string, string, GunicornArgs]>([
+    ["defaults", "pkg.wsgi:app", {}],
+    ["an app factory", "pkg.wsgi:create_app()", {}],
+    ["gthread on a unix socket", "pkg.wsgi:app", { threads: 4, bind: { kind: "unix" } }],
+    ["sync workers with an access log", "pkg.wsgi:app", { threads: 1, accessLog: "/tmp/gunicorn-access.log" }],
+    [
+      "every option set",
+      "pkg.wsgi:app",
+      {
+        workers: 3,
+        timeout: 60,
+        gracefulTimeout: 10,
+        keepalive: 5,
+        loglevel: "debug",
+        preload: true,
+        maxRequests: 1000,
+        maxRequestsJitter: 100,
+        limitRequestLine: 8190,
+        limitRequestFields: 50,
+        limitRequestFieldSize: 16380,
+        forwardedAllowIps: ["127.0.0.1", "10.0.0.0/8"],
+      },
+    ],
+  ])("GIVEN %s WHEN Gunicorn loads the rendered config THEN every setting is known, typed right and the app imports", (_what, entry, args) => {
+    const { ctx, app } = sampleApp(tools.venv, entry);
+    const settings = resolveGunicorn(args, ctx);
+    const confPath = path.join(app.configDir, "gunicorn.conf.py");
+    fs.writeFileSync(confPath, renderGunicornConf(settings));
 
-        const checked = runTool(tools.python, ["-c", CHECK_SETTINGS, confPath]);
-        expect(checked.status).toBe(0);
-        const { unknown, values } = JSON.parse(checked.output) as { unknown: string[]; values: Record<string, unknown> };
-        expect(unknown).toEqual([]);
-        expect(values).toMatchObject({
-            wsgi_app: settings.wsgiApp,
-            workers: settings.workers,
-            worker_class: settings.workerClass,
-            threads: settings.threads,
-            timeout: settings.timeout,
-            graceful_timeout: settings.gracefulTimeout,
-            accesslog: settings.accessLog,
-            errorlog: settings.errorLog,
-            forwarded_allow_ips: settings.forwardedAllowIps,
-        });
-
-        // --check-config imports the app: it proves chdir + wsgi_app point at real code
-        const result = runTool(tools.gunicorn, ["--check-config", "--config", confPath], { cwd: "/" });
-        expect(result.output).toBe("");
-        expect(result.status).toBe(0);
+    const checked = runTool(tools.python, ["-c", CHECK_SETTINGS, confPath]);
+    expect(checked.status).toBe(0);
+    const { unknown, values } = JSON.parse(checked.output) as { unknown: string[]; values: Record<string, unknown> };
+    expect(unknown).toEqual([]);
+    expect(values).toMatchObject({
+      wsgi_app: settings.wsgiApp,
+      workers: settings.workers,
+      worker_class: settings.workerClass,
+      threads: settings.threads,
+      timeout: settings.timeout,
+      graceful_timeout: settings.gracefulTimeout,
+      accesslog: settings.accessLog,
+      errorlog: settings.errorLog,
+      forwarded_allow_ips: settings.forwardedAllowIps,
     });
 
-    it("GIVEN an entry that does not exist WHEN Gunicorn checks the config THEN it fails (the check is real)", () => {
-        const { ctx, app } = sampleApp(tools.venv, "pkg.wsgi:missing");
-        const confPath = path.join(app.configDir, "gunicorn.conf.py");
-        fs.writeFileSync(confPath, renderGunicornConf(resolveGunicorn({}, ctx)));
-        const result = runTool(tools.gunicorn, ["--check-config", "--config", confPath], { cwd: "/" });
-        expect(result.status).not.toBe(0);
-        expect(result.output).toContain("Failed to find attribute 'missing'");
-    });
+    // --check-config imports the app: it proves chdir + wsgi_app point at real code
+    const result = runTool(tools.gunicorn, ["--check-config", "--config", confPath], { cwd: "/" });
+    expect(result.output).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  it("GIVEN an entry that does not exist WHEN Gunicorn checks the config THEN it fails (the check is real)", () => {
+    const { ctx, app } = sampleApp(tools.venv, "pkg.wsgi:missing");
+    const confPath = path.join(app.configDir, "gunicorn.conf.py");
+    fs.writeFileSync(confPath, renderGunicornConf(resolveGunicorn({}, ctx)));
+    const result = runTool(tools.gunicorn, ["--check-config", "--config", confPath], { cwd: "/" });
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain("Failed to find attribute 'missing'");
+  });
 });

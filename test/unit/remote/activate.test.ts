@@ -45,7 +45,14 @@ describe("activateScript", () => {
     const base = baseDir([], []);
     activate(base, "r1", "v1");
     activate(base, "r2", "v2");
-    expect(activate(base, "r3", "v3")).toEqual({ status: 0, stderr: "", current: "releases/r3", venv: "venvs/v3", releases: ["r2", "r3"], venvs: ["v2", "v3"] });
+    expect(activate(base, "r3", "v3")).toEqual({
+      status: 0,
+      stderr: "",
+      current: "releases/r3",
+      venv: "venvs/v3",
+      releases: ["r2", "r3"],
+      venvs: ["v2", "v3"],
+    });
   });
 
   it("GIVEN new code on the same venv WHEN activated THEN the venv stays and the replaced release is kept", () => {

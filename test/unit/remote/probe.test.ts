@@ -22,7 +22,14 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 function probe(timeout: number): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const script = probeScript({ scheme: "http", port, hostHeader: "shop.example", path: "/healthz", timeoutSecs: timeout, errorLog: "/nonexistent/error.log" });
+    const script = probeScript({
+      scheme: "http",
+      port,
+      hostHeader: "shop.example",
+      path: "/healthz",
+      timeoutSecs: timeout,
+      errorLog: "/nonexistent/error.log",
+    });
     const p = spawn("sh", ["-c", script]);
     p.stdin.end(probeStdin(["nginx written 0123", "service abc"]));
     let out = "";

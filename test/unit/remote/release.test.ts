@@ -60,11 +60,12 @@ describe("release archive", () => {
 
   it("lists every shipped file in the manifest, without caches", () => {
     const manifest = renderManifest(collectAppFiles(sampleApp()));
-    expect(manifest.split("\n").filter(Boolean).map((l) => l.split(" ").slice(1).join(" "))).toEqual([
-      "755 10 run.sh",
-      "644 27 shop/__init__.py",
-      "644 4 shop/static/logo.bin",
-    ]);
+    expect(
+      manifest
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.split(" ").slice(1).join(" ")),
+    ).toEqual(["755 10 run.sh", "644 27 shop/__init__.py", "644 4 shop/static/logo.bin"]);
   });
 
   it("unpacks into a complete release directory and removes the uploaded archive", async () => {
@@ -79,7 +80,15 @@ describe("release archive", () => {
 
   it.each([
     ["truncated", (a: string) => fs.truncateSync(a, fs.statSync(a).size - 1024), /damaged or incomplete/],
-    ["one byte changed", (a: string) => { const b = fs.readFileSync(a); b[600] ^= 1; fs.writeFileSync(a, b); }, /damaged or incomplete/],
+    [
+      "one byte changed",
+      (a: string) => {
+        const b = fs.readFileSync(a);
+        b[600] ^= 1;
+        fs.writeFileSync(a, b);
+      },
+      /damaged or incomplete/,
+    ],
     ["missing", (a: string) => fs.rmSync(a), /not on the host; copy it again with: pulumi up --replace/],
   ])("refuses an archive that is %s, leaves no release behind and keeps the archive", async (_what, mutate, message) => {
     const r = await unpack(sampleApp(), mutate);

@@ -98,7 +98,9 @@ describe("start wrapper", () => {
 
   it("loads the environment file into the server's environment and drops the restart token", () => {
     const h = runningHost();
-    const out = execFileSync("sh", ["-c", startWrapperScript(h.paths), "flaskstack-env", "unix:/run/app.sock", "sh", "-c", 'echo "$GREETING $#"'], { encoding: "utf8" });
+    const out = execFileSync("sh", ["-c", startWrapperScript(h.paths), "flaskstack-env", "unix:/run/app.sock", "sh", "-c", 'echo "$GREETING $#"'], {
+      encoding: "utf8",
+    });
     expect(out.trim()).toBe("hello 0");
   });
 });
@@ -142,9 +144,14 @@ describe("apply script", () => {
     expect(h.run().stdout).toBe("app: none (already runs the current files)");
   });
 
-  it.each(["PYTHONPATH=/opt/lib", "LD_PRELOAD=/x.so", "UWSGI_PROCESSES=8", "GUNICORN_CMD_ARGS='--workers 8'", "WEB_CONCURRENCY=8", "PATH=/opt/bin:/usr/bin:/bin"])(
-    "restarts when a variable read at process start changes (%s), and the new process records itself",
-    (line) => {
+  it.each([
+    "PYTHONPATH=/opt/lib",
+    "LD_PRELOAD=/x.so",
+    "UWSGI_PROCESSES=8",
+    "GUNICORN_CMD_ARGS='--workers 8'",
+    "WEB_CONCURRENCY=8",
+    "PATH=/opt/bin:/usr/bin:/bin",
+  ])("restarts when a variable read at process start changes (%s), and the new process records itself", (line) => {
     const h = runningHost();
     const before = fs.readFileSync(path.join(h.dir, "pid"), "utf8").trim();
     fs.writeFileSync(h.paths.envFile, `GREETING='hello'\n${line}\n`);
@@ -192,7 +199,13 @@ describe("apply script", () => {
 
 describe("a server whose environment needs more than its reload", () => {
   it("runs its own script for a changed environment (e.g. Gunicorn with the app preloaded: a restart)", () => {
-    const paths: ServerStatePaths = { program: "app", record: "/run/app/.app.applied", envFile: "/etc/app/env", configFile: "/etc/app/gunicorn.conf.py", baseDir: "/srv/app" };
+    const paths: ServerStatePaths = {
+      program: "app",
+      record: "/run/app/.app.applied",
+      envFile: "/etc/app/env",
+      configFile: "/etc/app/gunicorn.conf.py",
+      baseDir: "/srv/app",
+    };
     const spec = { paths, reloadScript: "supervisorctl signal HUP app", startWaitSecs: 10, stderrLog: "/var/log/app/err.log" };
     expect(applyScript({ ...spec, envReloadScript: "supervisorctl restart app" })).toContain("\n  env-reload) supervisorctl restart app;;\n");
     expect(applyScript(spec)).toContain("\n  env-reload) supervisorctl signal HUP app;;\n");

@@ -34,7 +34,7 @@ function stubs(opts: { cc: boolean }): { bin: string; root: string } {
     "#!/bin/sh",
     'echo "python3 $*" >> "$STUB_LOG"',
     'if [ "$1" = -c ]; then echo 3.11.2; exit 0; fi',
-    'for last; do :; done',
+    "for last; do :; done",
     'mkdir -p "$last/bin"',
     `cat > "$last/bin/pip" <<'PIP'\n${pip}\nPIP`,
     'chmod +x "$last/bin/pip"',
@@ -50,7 +50,11 @@ function build(opts: { cc?: boolean; env?: Record<string, string>; systemSitePac
   opts.prepare?.(venv);
   const log = path.join(root, "log");
   fs.writeFileSync(log, "");
-  const script = venvScript({ venvDir: venv, systemSitePackages: opts.systemSitePackages ?? false, pipArgs: ["--prefer-binary", "--index-url", "https://pypi.example/simple"] });
+  const script = venvScript({
+    venvDir: venv,
+    systemSitePackages: opts.systemSitePackages ?? false,
+    pipArgs: ["--prefer-binary", "--index-url", "https://pypi.example/simple"],
+  });
   const r = spawnSync("/bin/sh", ["-c", script], {
     input: "flask==3.0.3\nlxml==5.2.2\n",
     encoding: "utf8",
@@ -76,13 +80,24 @@ describe("venvScript", () => {
   });
 
   it("GIVEN a complete venv WHEN run THEN nothing is installed and it is left as it is", () => {
-    const r = build({ prepare: (v) => { fs.mkdirSync(v); fs.writeFileSync(path.join(v, ".flaskstack-complete"), ""); fs.writeFileSync(path.join(v, "keep"), "x"); } });
+    const r = build({
+      prepare: (v) => {
+        fs.mkdirSync(v);
+        fs.writeFileSync(path.join(v, ".flaskstack-complete"), "");
+        fs.writeFileSync(path.join(v, "keep"), "x");
+      },
+    });
     expect([r.status, r.log]).toEqual([0, []]);
     expect(fs.existsSync(path.join(r.venv, "keep"))).toBe(true);
   });
 
   it("GIVEN a half-built venv (no marker) WHEN run THEN it is built again from scratch", () => {
-    const r = build({ prepare: (v) => { fs.mkdirSync(v); fs.writeFileSync(path.join(v, "stale"), "x"); } });
+    const r = build({
+      prepare: (v) => {
+        fs.mkdirSync(v);
+        fs.writeFileSync(path.join(v, "stale"), "x");
+      },
+    });
     expect(r.status).toBe(0);
     expect(fs.existsSync(path.join(r.venv, "stale"))).toBe(false);
     expect(fs.existsSync(path.join(r.venv, ".flaskstack-complete"))).toBe(true);

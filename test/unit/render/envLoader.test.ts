@@ -9,7 +9,14 @@ import * as os from "os";
 import * as path from "path";
 import { renderEnvFile, renderEnvLoader } from "../../../components/render/envLoader";
 
-const VALUES = { API_TOKEN: "tok-7f3a9c' $(touch /tmp/pwned) `id`", GREETING: "hello world", MULTI: "line one\nline two", HASH: "a#b # c", EMPTY: "", UNICODE: "grüße ✓" };
+const VALUES = {
+  API_TOKEN: "tok-7f3a9c' $(touch /tmp/pwned) `id`",
+  GREETING: "hello world",
+  MULTI: "line one\nline two",
+  HASH: "a#b # c",
+  EMPTY: "",
+  UNICODE: "grüße ✓",
+};
 
 let dir: string;
 beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "flaskstack-env-"))));
@@ -46,7 +53,11 @@ test("GIVEN a key the previous file set WHEN the new file drops it THEN the load
 test("GIVEN the same file WHEN a shell sources it THEN it sees the same values as the loader", () => {
   const envFile = path.join(dir, "env");
   fs.writeFileSync(envFile, renderEnvFile(VALUES));
-  const out = execFileSync("sh", ["-c", `set -a; . ${JSON.stringify(envFile)}; set +a; exec python3 -c 'import json, os; print(json.dumps(dict(os.environ)))'`], { encoding: "utf8" });
+  const out = execFileSync(
+    "sh",
+    ["-c", `set -a; . ${JSON.stringify(envFile)}; set +a; exec python3 -c 'import json, os; print(json.dumps(dict(os.environ)))'`],
+    { encoding: "utf8" },
+  );
   const env = JSON.parse(out) as Record<string, string>;
   for (const [k, v] of Object.entries(VALUES)) expect({ k, v: env[k] }).toEqual({ k, v });
 });

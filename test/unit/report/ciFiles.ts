@@ -36,4 +36,3 @@ export function flaskstackCalls(script: string): string[][] {
       .map((w) => w.replace(/^"(.*)"$/, "$1")),
   );
 }
-

@@ -41,7 +41,10 @@ test("GIVEN a stack export WHEN read THEN files (secret ones too), releases and 
         resource("env", { kind: "file", path: "/etc/shop/env" }, secret("API_TOKEN='x'\n")),
         resource("site", { kind: "file", path: "/etc/nginx/sites-available/shop", afterDelete: true }, "server {}\n"),
         resource("activate", { kind: "activate", app: "shop", baseDir: "/srv/shop", release: "r1", venv: "v1" }),
-        resource("reload", { kind: "server", profile: { program: "shop", server: "uwsgi", reload: "graceful reload", codeReload: "chain reload", envReload: "graceful reload", startSecs: 3 } }),
+        resource("reload", {
+          kind: "server",
+          profile: { program: "shop", server: "uwsgi", reload: "graceful reload", codeReload: "chain reload", envReload: "graceful reload", startSecs: 3 },
+        }),
         resource("check", { kind: "step", what: "entry check" }),
         { urn: "urn:x", type: "docker:index/container:Container", inputs: {} },
       ],
@@ -129,7 +132,10 @@ describe("the ssh call", () => {
     // The client is given by path: nothing here may dial out, even by mistake.
     {
       const check = { kind: "file" as const, path: "/etc/a", sha256: sha("a\n"), urn: "u", replaceDisrupts: false };
-      const [result] = await checkDrift([{ connection: { host: "127.0.0.1", port: 2222, user: "deploy", privateKey: "KEY", sudo: true, ...(hostKey ? { hostKey } : {}) }, checks: [check] }], { ssh: path.join(bin, "ssh") });
+      const [result] = await checkDrift(
+        [{ connection: { host: "127.0.0.1", port: 2222, user: "deploy", privateKey: "KEY", sudo: true, ...(hostKey ? { hostKey } : {}) }, checks: [check] }],
+        { ssh: path.join(bin, "ssh") },
+      );
       expect(result).toEqual({ host: "deploy@127.0.0.1:2222", results: [{ check, ok: true, found: "as applied" }] });
       const args = fs.readFileSync(path.join(dir, "args"), "utf8").trim().split("\n");
       expect(args).toEqual(expect.arrayContaining(["-p", "2222", "BatchMode=yes", "--", "deploy@127.0.0.1", "sudo -n sh -s", ...expected]));

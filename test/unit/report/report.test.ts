@@ -11,16 +11,29 @@ const HOST = "vm (deploy@127.0.0.1:22)";
 
 function commandText(tag: ReviewTag, tokens: Record<string, string> = {}): string {
   const all: Record<string, string> = { ...tokens, flaskstack: reviewTagValue(tag), host: HOST };
-  return `${Object.keys(all).sort().map((k) => `# ${k}: ${all[k]}\n`).join("")}sudo -n sh -c 'true'`;
+  return `${Object.keys(all)
+    .sort()
+    .map((k) => `# ${k}: ${all[k]}\n`)
+    .join("")}sudo -n sh -c 'true'`;
 }
 
 function step(op: string, name: string, before?: { create: string; stdin?: string }, after?: { create: string; stdin?: string }) {
   const urn = `urn:pulumi:dev::p::flaskstack:index:FlaskApp$command:remote:Command::${name}`;
-  const state = (s: { create: string; stdin?: string }) => ({ urn, type: "command:remote:Command", parent: "urn:pulumi:dev::p::flaskstack:index:FlaskApp::app", inputs: { connection: SECRET, ...s } });
+  const state = (s: { create: string; stdin?: string }) => ({
+    urn,
+    type: "command:remote:Command",
+    parent: "urn:pulumi:dev::p::flaskstack:index:FlaskApp::app",
+    inputs: { connection: SECRET, ...s },
+  });
   return { op, urn, ...(before ? { oldState: state(before) } : {}), ...(after ? { newState: state(after) } : {}) };
 }
 
-function fileStep(path: string, before: string | undefined, after: string | undefined, tokens: { before?: Record<string, string>; after?: Record<string, string> } = {}) {
+function fileStep(
+  path: string,
+  before: string | undefined,
+  after: string | undefined,
+  tokens: { before?: Record<string, string>; after?: Record<string, string> } = {},
+) {
   const op = before === undefined ? "create" : after === undefined ? "delete" : "update";
   const tag: ReviewTag = { kind: "file", path };
   return step(
@@ -31,14 +44,22 @@ function fileStep(path: string, before: string | undefined, after: string | unde
   );
 }
 
-const UWSGI: ServerProfile = { program: "shop", server: "uwsgi", reload: "graceful reload", codeReload: "chain reload", envReload: "graceful reload", startSecs: 3 };
+const UWSGI: ServerProfile = {
+  program: "shop",
+  server: "uwsgi",
+  reload: "graceful reload",
+  codeReload: "chain reload",
+  envReload: "graceful reload",
+  startSecs: 3,
+};
 
 function serverStep(before: Record<string, string>, after: Record<string, string>) {
   const tag: ReviewTag = { kind: "server", profile: UWSGI };
   return step("update", "shop-uwsgi-reload", { create: commandText(tag, before) }, { create: commandText(tag, after) });
 }
 
-const report = (steps: unknown[], budget?: number) => renderReport(reviewModel({ steps, changeSummary: { update: steps.length } }), { format: "markdown", budget });
+const report = (steps: unknown[], budget?: number) =>
+  renderReport(reviewModel({ steps, changeSummary: { update: steps.length } }), { format: "markdown", budget });
 
 describe("the decision table", () => {
   test("GIVEN changes WHEN the action is chosen THEN the first row in table order wins", () => {
@@ -62,9 +83,14 @@ describe("the decision table", () => {
 
   test("GIVEN a change to a variable read at process start WHEN reported THEN it is a restart with the dropped-requests estimate", () => {
     const md = report([
-      serverStep({ code: "a", config: "c", environment: "e1", "start-environment": "s1" }, { code: "a", config: "c2", environment: "e2", "start-environment": "s2" }),
+      serverStep(
+        { code: "a", config: "c", environment: "e1", "start-environment": "s1" },
+        { code: "a", config: "c2", environment: "e2", "start-environment": "s2" },
+      ),
     ]);
-    expect(md).toContain("| `shop` (uwsgi) | restart: requests dropped for about 3 s | a variable read at process start changed, environment changed, config changed |");
+    expect(md).toContain(
+      "| `shop` (uwsgi) | restart: requests dropped for about 3 s | a variable read at process start changed, environment changed, config changed |",
+    );
   });
 
   test("GIVEN a token not known until apply WHEN reported THEN it says so", () => {
@@ -87,7 +113,10 @@ describe("files in the report", () => {
   });
 
   test("GIVEN a created and a deleted file WHEN reported THEN they diff against /dev/null", () => {
-    const md = report([fileStep("/etc/nginx/sites-available/news", undefined, "server {}\n"), fileStep("/etc/nginx/sites-available/old", "server {}\n", undefined)]);
+    const md = report([
+      fileStep("/etc/nginx/sites-available/news", undefined, "server {}\n"),
+      fileStep("/etc/nginx/sites-available/old", "server {}\n", undefined),
+    ]);
     expect(md).toContain("**`/etc/nginx/sites-available/news`** created (+1 −0)");
     expect(md).toContain("--- /dev/null\n+++ b/etc/nginx/sites-available/news\n@@ -0,0 +1,1 @@\n+server {}");
     expect(md).toContain("**`/etc/nginx/sites-available/old`** deleted (+0 −1)");
@@ -134,7 +163,9 @@ describe("files in the report", () => {
   test("GIVEN nothing changes WHEN reported THEN one line says so and the model says no changes", () => {
     const model = reviewModel({ steps: [{ op: "same", urn: "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev" }], changeSummary: { same: 20 } });
     expect(model.changes).toBe(false);
-    expect(renderReport(model, { format: "text" })).toBe("flaskstack: what `pulumi up` will change\n\nNo changes: `pulumi up` would run no command on any host.\n");
+    expect(renderReport(model, { format: "text" })).toBe(
+      "flaskstack: what `pulumi up` will change\n\nNo changes: `pulumi up` would run no command on any host.\n",
+    );
   });
 });
 
@@ -155,7 +186,7 @@ describe("code and requirements", () => {
 
 describe("tokens", () => {
   test("GIVEN a command with tokens WHEN parsed THEN the leading comment lines are read and the script is not", () => {
-    const text = "# a: 1\n# flaskstack: {\"kind\":\"nginx\",\"site\":\"shop\"}\nsudo -n sh -c '# b: 2'";
+    const text = '# a: 1\n# flaskstack: {"kind":"nginx","site":"shop"}\nsudo -n sh -c \'# b: 2\'';
     expect([...parseTokens(text).keys()]).toEqual(["a", "flaskstack"]);
     expect(reviewTagOf(text)).toEqual({ kind: "nginx", site: "shop" });
     expect(reviewTagOf("# flaskstack: {not json\ntrue")).toBeUndefined();

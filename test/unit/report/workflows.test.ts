@@ -55,6 +55,8 @@ test("GIVEN the README's example report WHEN compared THEN it is the reviewed go
   const readme = fs.readFileSync(path.join(CI, "..", "..", "README.md"), "utf8");
   const section = readme.slice(readme.indexOf("## Reviewing changes in pull requests"));
   const example = /````markdown\n([^]*?)\n````/.exec(section)?.[1];
-  const golden = fs.readFileSync(path.join(CI, "..", "..", "test", "integration", "review", "golden", "uwsgi.md"), "utf8").split("\n<!-- plain-text form -->\n")[0];
+  const golden = fs
+    .readFileSync(path.join(CI, "..", "..", "test", "integration", "review", "golden", "uwsgi.md"), "utf8")
+    .split("\n<!-- plain-text form -->\n")[0];
   expect(example).toBe(golden.replace("<!-- flaskstack-report -->\n", "").trimEnd());
 });
