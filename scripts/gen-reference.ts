@@ -1,6 +1,6 @@
 /**
- * Generates the "Component reference" block of README.md from the components' source, so the
- * documented arguments and defaults cannot drift from the code:
+ * Generates the component reference (the block of docs/reference.md between its markers) from the
+ * components' source, so the documented arguments and defaults cannot drift from the code:
  *
  *   npx ts-node scripts/gen-reference.ts --write      rewrite the block between the reference markers
  *   npx ts-node scripts/gen-reference.ts --check      exit 1 when the block is out of date
@@ -20,6 +20,8 @@ export const ROOT = path.resolve(__dirname, "..");
 export const START_MARKER = "<!-- reference:start -->";
 export const END_MARKER = "<!-- reference:end -->";
 export const WRITE_COMMAND = "npx ts-node scripts/gen-reference.ts --write";
+/** The file the reference lives in, relative to the project root. */
+export const REFERENCE_FILE = path.join("docs", "reference.md");
 /** The module name examples import from; the test points it at components/index.ts. */
 export const EXAMPLE_MODULE = "flaskstack";
 /** Pure helpers documented after the components (exported functions of components/index.ts). */
@@ -900,9 +902,9 @@ export function generateReference(root: string = ROOT): Reference {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// README plumbing.
+// Reference file plumbing.
 
-/** The text between the markers, or undefined when README.md has no reference block. */
+/** The text between the markers, or undefined when the file has no reference block. */
 export function readmeBlock(readme: string): string | undefined {
   const start = readme.indexOf(START_MARKER);
   const end = readme.indexOf(END_MARKER);
@@ -918,16 +920,14 @@ function blockText(reference: Reference): string {
   return `\n${reference.markdown}\n`;
 }
 
-/** README.md with the block replaced (or, the first time, a "Component reference" section before "## Layout"). */
+/** The reference file with the block replaced (or, the first time, a file holding just the block). */
 export function withBlock(readme: string, reference: Reference): string {
   const start = readme.indexOf(START_MARKER);
   const end = readme.indexOf(END_MARKER);
   if (start >= 0 && end > start) {
     return readme.slice(0, start + START_MARKER.length) + blockText(reference) + readme.slice(end);
   }
-  const section = `## Component reference\n\n${START_MARKER}${blockText(reference)}${END_MARKER}\n\n`;
-  const layout = readme.indexOf("\n## Layout\n");
-  return layout < 0 ? `${readme.trimEnd()}\n\n${section.trimEnd()}\n` : readme.slice(0, layout + 1) + section + readme.slice(layout + 1);
+  return `${readme.trimEnd() === "" ? "# Component reference\n" : readme.trimEnd() + "\n"}\n${START_MARKER}${blockText(reference)}${END_MARKER}\n`;
 }
 
 export interface Example {
@@ -950,7 +950,7 @@ export function firstDifference(actual: string, expected: string): string {
   const e = expected.split("\n");
   for (let i = 0; i < Math.max(a.length, e.length); i++) {
     if (a[i] !== e[i]) {
-      return `line ${i + 1} of the block:\n  README:    ${a[i] ?? "(end of block)"}\n  generated: ${e[i] ?? "(end of block)"}`;
+      return `line ${i + 1} of the block:\n  file:      ${a[i] ?? "(end of block)"}\n  generated: ${e[i] ?? "(end of block)"}`;
     }
   }
   return "no difference";
@@ -962,8 +962,8 @@ function main(argv: readonly string[]): number {
     process.stderr.write("usage: npx ts-node scripts/gen-reference.ts --write | --check | --problems\n");
     return 2;
   }
-  const readmePath = path.join(ROOT, "README.md");
-  const readme = fs.readFileSync(readmePath, "utf8");
+  const readmePath = path.join(ROOT, REFERENCE_FILE);
+  const readme = fs.existsSync(readmePath) ? fs.readFileSync(readmePath, "utf8") : "";
   const reference = generateReference();
   if (mode === "--problems") {
     process.stdout.write(reference.problems.map((p) => `${p}\n`).join(""));
@@ -972,21 +972,23 @@ function main(argv: readonly string[]): number {
   if (mode === "--check") {
     const block = readmeBlock(readme);
     if (block === undefined) {
-      process.stderr.write(`README.md has no component reference block (${START_MARKER} … ${END_MARKER}): run \`${WRITE_COMMAND}\`\n`);
+      process.stderr.write(`${REFERENCE_FILE} has no component reference block (${START_MARKER} … ${END_MARKER}): run \`${WRITE_COMMAND}\`\n`);
       return 1;
     }
     if (block !== reference.markdown) {
       process.stderr.write(
-        `README.md's component reference is out of date: run \`${WRITE_COMMAND}\`\nfirst difference at ${firstDifference(block, reference.markdown)}\n`,
+        `${REFERENCE_FILE}'s component reference is out of date: run \`${WRITE_COMMAND}\`\nfirst difference at ${firstDifference(block, reference.markdown)}\n`,
       );
       return 1;
     }
-    process.stdout.write("README.md's component reference is up to date\n");
+    process.stdout.write(`${REFERENCE_FILE}'s component reference is up to date\n`);
     return 0;
   }
   const updated = withBlock(readme, reference);
   if (updated !== readme) fs.writeFileSync(readmePath, updated);
-  process.stdout.write(`README.md: component reference ${updated === readme ? "already up to date" : "written"} (${reference.components.length} components)\n`);
+  process.stdout.write(
+    `${REFERENCE_FILE}: component reference ${updated === readme ? "already up to date" : "written"} (${reference.components.length} components)\n`,
+  );
   if (reference.problems.length > 0) {
     process.stderr.write(`${reference.problems.length} gaps in the components' JSDoc (\`--problems\` lists them)\n`);
   }
