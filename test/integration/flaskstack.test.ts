@@ -255,7 +255,7 @@ describe.each(CASES)("the stack with $label", (c) => {
         return newMaster();
       });
       if (killed.result.status === "rejected") throw killed.result.reason;
-      expectLoad("fault", c.label, "master killed with -9", killed.load, false);
+      expectLoad("fault", c.label, c.server === "waitress" ? "server process killed with -9" : "master killed with -9", killed.load, false);
       const { after, servedBy } = killed.result.value;
       expect(after).not.toBe(before);
       expect(servedBy).toBe("new master");
