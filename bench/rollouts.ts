@@ -11,7 +11,7 @@ import * as path from "path";
 import { LOAD_RESULTS, LoadRecord } from "../test/integration/loadLog";
 import { BENCH } from "./lib/common";
 
-/** The latest record per server and change, in the order they first appeared. */
+/** The latest record per server and change, in the order of those latest records (as the tests ran). */
 export function latest(records: readonly LoadRecord[]): LoadRecord[] {
   const byKey = new Map<string, LoadRecord>();
   for (const r of records) {

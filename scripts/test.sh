@@ -12,7 +12,7 @@ npx ts-node test/hosts/cli.ts gc
 
 printf '\n==> Lint (ESLint) and format (Prettier) check\n'
 npx eslint .
-npx prettier --check . >/dev/null || { npx prettier --list-different .; echo "format: run npm run format" >&2; exit 1; }
+npx prettier --check --log-level warn . || { echo "format: run npm run format" >&2; exit 1; }
 
 printf '\n==> Go tests of the stand-in command plugin\n'
 (cd engine/command-provider && go test -count=1 ./...)

@@ -6,11 +6,11 @@
 
 /** WSGI servers FlaskApp can install into the venv. A change names a new venv (its hash covers the pins). */
 export const WSGI_SERVER_PINS = {
-  // 27.x: gthread workers finish the connections they accepted before a graceful exit.
+  // 27.0.1: 0 failed requests per HUP under load in the rollout tests (bench/ROLLOUTS.md).
   gunicorn: "gunicorn==27.0.1",
   waitress: "waitress==3.0.2",
-  // 2.0.31: a FIFO `r` reload no longer blocks the master (2.0.28–2.0.30), threaded workers stop
-  // without pthread_cancel (2.0.26).
+  // 2.0.31: threaded workers stop without pthread_cancel (since 2.0.25), and a graceful reload no
+  // longer waits for each worker with a blocking waitpid (2.0.28–2.0.30; unbit/uwsgi#2743).
   uwsgi: "uWSGI==2.0.31",
 } as const;
 export type WsgiServerName = keyof typeof WSGI_SERVER_PINS;

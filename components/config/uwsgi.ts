@@ -13,7 +13,7 @@ import { absolutePathRule, eachRule, hostRule, intRangeRule, oneOfRule, portRule
  * it stops a threaded worker's threads with `pthread_cancel`, which now and then leaves the worker a
  * zombie the master waits for until `workerReloadMercy`: every request waits meanwhile. Measured on a
  * 2-core test VM, 4 workers under loopback load, one `r` reload every 3 s: with 4 threads 3 of 40
- * reloads stalled for about 30 s; with 1 thread 0 of 40. uWSGI 2.0.26 and later stop threads without
+ * reloads stalled for about 30 s; with 1 thread 0 of 40. uWSGI 2.0.25 and later stop threads without
  * `pthread_cancel` (pip's 2.0.31: 0 of 40 with 4 threads).
  */
 export const APT_UWSGI_THREADS = 1;

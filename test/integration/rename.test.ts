@@ -21,15 +21,14 @@ const SAMPLE_APP = path.resolve(__dirname, "..", "..", "examples", "app");
 /** How the load records name this stack's server. */
 const SERVER = "uwsgi (unix socket, uwsgi_pass)";
 
-/** Where the program reaches the host and what it deploys; the tests change them between `up`s. */
+/** Where and as whom the program reaches the host, and what it deploys; the tests change them between `up`s. */
 interface Target {
   address: string;
   port: number;
+  user: string;
+  privateKey: string;
   source: string;
 }
-
-/** The test host's login, for the program. */
-const hostLogin = { user: "", privateKey: "" };
 
 function program(target: Target, prefix: () => string): () => Promise<Record<string, unknown>> {
   return async () => {
@@ -37,8 +36,8 @@ function program(target: Target, prefix: () => string): () => Promise<Record<str
     const host = new Host(`${p}host`, {
       address: target.address,
       port: target.port,
-      user: hostLogin.user,
-      privateKey: pulumi.secret(hostLogin.privateKey),
+      user: target.user,
+      privateKey: pulumi.secret(target.privateKey),
       packages: packagesFor({ uwsgiFromApt: true }),
     });
     const app = new FlaskApp(`${p}app`, {
@@ -66,15 +65,14 @@ describe("renaming every component of a deployed stack", () => {
   let stack: Stack;
   let prefix = "";
   const stackName = uniqueStackName("rename");
-  const target: Target = { address: "", port: 0, source: SAMPLE_APP };
+  const target: Target = { address: "", port: 0, user: "", privateKey: "", source: SAMPLE_APP };
   /** Relays and traps, closed after the stack is destroyed (the destroy goes through the last relay). */
   const listening: Listening[] = [];
   const dirs: string[] = [];
 
   beforeAll(async () => {
     [host] = await startHosts("vm", 1, { prefix: "rename" });
-    Object.assign(hostLogin, { user: host.user, privateKey: host.privateKey });
-    Object.assign(target, { address: host.host, port: host.sshPort });
+    Object.assign(target, { address: host.host, port: host.sshPort, user: host.user, privateKey: host.privateKey });
     stack = await inlineStack({ projectName: "flaskstack-rename", stackName, program: program(target, () => prefix) });
   }, 20 * 60_000);
 
