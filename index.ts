@@ -14,6 +14,8 @@ const appName = config.get("appName") ?? "sample";
 const source = path.resolve(config.get("appDir") ?? path.join(__dirname, "examples", "app"));
 const processes = config.getNumber("processes", { min: 1, max: 1024 });
 const threads = config.getNumber("threads", { min: 1, max: 256 });
+const healthPath = config.get("healthPath") ?? "/";
+const healthTimeoutSecs = config.getNumber("healthTimeoutSecs", { min: 1, max: 3600 }) ?? 60;
 const tlsCertificate = config.get("tlsCertificate");
 const tlsKey = config.get("tlsKey");
 if ((tlsCertificate === undefined) !== (tlsKey === undefined)) {
@@ -48,6 +50,7 @@ const app = new FlaskApp("app", {
   name: appName,
   source,
   entry: config.get("entry") ?? "sample:create_app()",
+  healthPath,
   wsgiServers: server === "uwsgi" ? (uwsgiSource === "pip" ? ["uwsgi"] : []) : [server as "gunicorn" | "waitress"],
   // The whole environment is read as a secret: it usually holds keys and passwords.
   environment: config.getSecretObject<Record<string, string>>("environment") ?? {},
@@ -71,6 +74,8 @@ const site = new NginxSite("site", {
   name: appName,
   upstreams: [service],
   serverNames: config.getObject<string[]>("domains") ?? ["_"],
+  healthPath,
+  healthTimeoutSecs,
   defaultServer: true,
   staticLocations: [{ urlPath: "/static/", dir: `${app.app.appDir}/${staticDir}/` }],
   ...(tlsCertificate && tlsKey ? { tls: { certificatePath: tlsCertificate, keyPath: tlsKey } } : {}),

@@ -24,6 +24,7 @@ import {
   resolveAppContext,
   rule,
   throwIfInvalid,
+  urlPathRule,
 } from "./config";
 import { resourceError } from "./errors";
 import { Host } from "./host";
@@ -104,6 +105,14 @@ export interface FlaskAppArgs {
    * @default `/srv/<name>`
    */
   readonly baseDir?: string;
+  /**
+   * Before anything switches, the new release is asked for this path in-process (the new code and
+   * venv, as the app user, with its environment): an exception or a 5xx answer fails `up` with the
+   * app's own traceback and log lines, and the running release keeps serving. Any other answer passes
+   * (a 404 or 401 too: the app loads and answers). `false`: only import the entry.
+   * @default "/"
+   */
+  readonly healthPath?: string | false;
 }
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -160,6 +169,7 @@ export class FlaskApp extends pulumi.ComponentResource {
       const reqPath = path.join(source, requirementsFile);
       throwIfInvalid(
         [
+          ...(typeof args.healthPath === "string" ? [urlPathRule("healthPath", args.healthPath)] : []),
           rule(!sourceOk, "source", `\`source\` must be a local directory holding the app (got ${JSON.stringify(args.source)})`),
           rule(sourceOk && !isFile(reqPath), "requirementsFile", `\`requirementsFile\` must name a file in \`source\` (${reqPath} does not exist)`),
           eachRule("environment", envKeys, (arg, k) => envKeyRule(arg, k)),
@@ -332,14 +342,18 @@ export class FlaskApp extends pulumi.ComponentResource {
     );
 
     // 5. Before anything switches: the new code and venv import the entry as the app user, with the
-    // app's environment. A release that cannot load fails `up` here with its own traceback, and the
-    // running release keeps serving.
-    const check = entryCheckScript({ user: app.user, releaseDir, venvDir, envFile: this.envFile, entry: app.entry });
+    // app's environment, and answer the health path in-process. A release that cannot load or answers
+    // 5xx fails `up` here with its own traceback, and the running release keeps serving.
+    const healthPath = args.healthPath === false ? undefined : (args.healthPath ?? "/");
+    const check = entryCheckScript({ user: app.user, releaseDir, venvDir, envFile: this.envFile, entry: app.entry, healthPath });
     const checkCommand = withTokens(
       tagged(
         conn,
-        { kind: "step", what: `entry check: the new code and venv of ${app.name} import ${args.entry} as ${app.user}, before anything switches` },
-        { release: this.releaseId, venv: this.venvId, entry: args.entry },
+        {
+          kind: "step",
+          what: `entry check: the new code and venv of ${app.name} import ${args.entry} as ${app.user}${healthPath ? ` and answer GET ${healthPath} in-process` : ""}, before anything switches`,
+        },
+        { release: this.releaseId, venv: this.venvId, entry: args.entry, ...(healthPath ? { health: healthPath } : {}) },
       ),
       asRoot(conn, check),
     );

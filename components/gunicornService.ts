@@ -9,6 +9,7 @@ import { resourceError } from "./errors";
 import { FlaskApp } from "./flaskApp";
 import { shellCommand } from "./quote";
 import { renderGunicornConf } from "./render";
+import { LiveRelease } from "./remote";
 import { superviseServer, VALIDATION_FACTS, WsgiService } from "./wsgiService";
 
 export interface GunicornServiceArgs extends GunicornArgs {
@@ -22,6 +23,7 @@ export class GunicornService extends pulumi.ComponentResource implements WsgiSer
   readonly ready: pulumi.Resource;
   /** Changes whenever what the server runs changes (config, code, environment); the site probe follows it. */
   readonly revision: pulumi.Output<string>;
+  readonly liveRelease: LiveRelease;
   /** The rendered gunicorn.conf.py (known once the host's facts are). */
   readonly config: pulumi.Output<string>;
   /**
@@ -70,6 +72,7 @@ export class GunicornService extends pulumi.ComponentResource implements WsgiSer
     });
     this.ready = server.reload;
     this.revision = server.revision;
+    this.liveRelease = server.liveRelease;
     this.registerOutputs({ config: this.config, hostSettings: this.hostSettings });
   }
 }

@@ -4,7 +4,16 @@
  * replaces a working one, and `up` fails with nginx's own message.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { intRangeRule, Listener, NginxSiteArgs as SiteSpec, NginxSiteSettings, NginxUpstreamArgs, resolveNginxSite, rule, throwIfInvalid } from "./config";
+import {
+  intRangeRule,
+  Listener,
+  NginxSiteArgs as SiteSpec,
+  NginxSiteSettings,
+  NginxUpstreamArgs,
+  resolveNginxSite,
+  throwIfInvalid,
+  urlPathRule,
+} from "./config";
 import { resourceError } from "./errors";
 import { Host } from "./host";
 import { shellQuote as q } from "./quote";
@@ -29,7 +38,8 @@ export interface NginxSiteArgs extends Omit<SiteSpec, "upstreams"> {
   readonly removeDefaultSite?: boolean;
   /**
    * Path `up` requests through nginx on the host after every change: it returns only once this answers
-   * 2xx or 3xx (an app whose `/` is not a page sets its own, e.g. `/healthz`).
+   * 2xx or 3xx (an app whose `/` is not a page sets its own, e.g. `/healthz`). When it does not, the
+   * apps behind the site go back to the releases they replaced, and `up` fails with their log lines.
    * @default "/"
    */
   readonly healthPath?: string;
@@ -56,17 +66,7 @@ export class NginxSite extends pulumi.ComponentResource {
     const { host, upstreams, removeDefaultSite, healthPath = "/", healthTimeoutSecs = 60, ...spec } = args;
     const services = upstreams.filter(isService);
     try {
-      throwIfInvalid(
-        [
-          rule(
-            !/^\/[A-Za-z0-9._~!$&()*+,;=:@%/?-]*$/.test(healthPath),
-            "healthPath",
-            `\`healthPath\` must be a URL path starting with / (got ${JSON.stringify(healthPath)})`,
-          ),
-          intRangeRule("healthTimeoutSecs", healthTimeoutSecs, 1, 3600),
-        ],
-        "NginxSite",
-      );
+      throwIfInvalid([urlPathRule("healthPath", healthPath), intRangeRule("healthTimeoutSecs", healthTimeoutSecs, 1, 3600)], "NginxSite");
       this.settings = resolveNginxSite({
         ...spec,
         upstreams: upstreams.map((u) => (isService(u) ? u.listener : u)),
@@ -138,6 +138,7 @@ export class NginxSite extends pulumi.ComponentResource {
           path: healthPath,
           timeoutSecs: healthTimeoutSecs,
           errorLog: s.errorLog,
+          releases: services.map((svc) => svc.liveRelease),
         }),
       ),
     );

@@ -9,6 +9,7 @@ import { resourceError } from "./errors";
 import { FlaskApp } from "./flaskApp";
 import { shellCommand } from "./quote";
 import { renderUwsgiIni } from "./render";
+import { LiveRelease } from "./remote";
 import { superviseServer, VALIDATION_FACTS, WsgiService } from "./wsgiService";
 
 export interface UwsgiServiceArgs extends UwsgiArgs {
@@ -22,6 +23,7 @@ export class UwsgiService extends pulumi.ComponentResource implements WsgiServic
   readonly ready: pulumi.Resource;
   /** Changes whenever what the server runs changes (config, code, environment); the site probe follows it. */
   readonly revision: pulumi.Output<string>;
+  readonly liveRelease: LiveRelease;
   /** The rendered ini (known once the host's facts are). */
   readonly config: pulumi.Output<string>;
   /**
@@ -79,6 +81,7 @@ export class UwsgiService extends pulumi.ComponentResource implements WsgiServic
     });
     this.ready = server.reload;
     this.revision = server.revision;
+    this.liveRelease = server.liveRelease;
     this.registerOutputs({ config: this.config, hostSettings: this.hostSettings });
   }
 }

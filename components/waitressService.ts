@@ -10,6 +10,7 @@ import { resourceError } from "./errors";
 import { FlaskApp } from "./flaskApp";
 import { shellCommand } from "./quote";
 import { renderWaitressArgv } from "./render";
+import { LiveRelease } from "./remote";
 import { superviseServer, VALIDATION_FACTS, WsgiService } from "./wsgiService";
 
 export interface WaitressServiceArgs extends WaitressArgs {
@@ -23,6 +24,7 @@ export class WaitressService extends pulumi.ComponentResource implements WsgiSer
   readonly ready: pulumi.Resource;
   /** Changes whenever what the server runs changes (config, code, environment); the site probe follows it. */
   readonly revision: pulumi.Output<string>;
+  readonly liveRelease: LiveRelease;
   /** Settings resolved with every default filled in. */
   readonly settings: WaitressSettings;
   /** The `waitress-serve` argv supervisor runs. */
@@ -57,6 +59,7 @@ export class WaitressService extends pulumi.ComponentResource implements WsgiSer
     });
     this.ready = server.reload;
     this.revision = server.revision;
+    this.liveRelease = server.liveRelease;
     this.registerOutputs({ argv: this.argv });
   }
 }

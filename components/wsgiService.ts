@@ -7,7 +7,20 @@ import * as command from "@pulumi/command";
 import { HostFacts, Listener, ReloadKind, ServerProfile } from "./config";
 import { FlaskApp } from "./flaskApp";
 import { contentHash } from "./release/archive";
-import { applyScript, asRoot, managedFile, remoteCommand, serverRecordPath, ServerStatePaths, startWrapperScript, tagged, withTokens } from "./remote";
+import {
+  applyFilePath,
+  applyScript,
+  asRoot,
+  LiveRelease,
+  managedFile,
+  remoteCommand,
+  serverRecordPath,
+  ServerStatePaths,
+  startWrapperScript,
+  storeAndRunScript,
+  tagged,
+  withTokens,
+} from "./remote";
 import { SupervisorProgram } from "./supervisorProgram";
 
 /** Facts used only to validate arguments while the real ones are unknown (first preview). */
@@ -30,6 +43,8 @@ export interface WsgiService extends pulumi.Resource {
   readonly ready: pulumi.Resource;
   /** Changes whenever what the server runs changes (config, code, environment; secret when the environment is). */
   readonly revision: pulumi.Output<string>;
+  /** The release it should run and how to apply another: a site's probe converges to it, or goes back from it. */
+  readonly liveRelease: LiveRelease;
 }
 
 export interface SupervisedServerSpec {
@@ -73,6 +88,7 @@ export interface SupervisedServer {
   readonly reload: command.remote.Command;
   readonly revision: pulumi.Output<string>;
   readonly configFile?: command.remote.Command;
+  readonly liveRelease: LiveRelease;
 }
 
 export function superviseServer(owner: pulumi.ComponentResource, name: string, spec: SupervisedServerSpec): SupervisedServer {
@@ -130,6 +146,7 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
     envReload: spec.envReloadKind ?? spec.reloadKind,
     startSecs: program.settings.startsecs,
   };
+  const applyFile = applyFilePath(ctx.configDir, spec.program);
   // The tokens are the apply's decision inputs (config/actions.ts): the report reads them.
   const script = withTokens(
     tagged(
@@ -144,14 +161,17 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
     ),
     asRoot(
       conn,
-      applyScript({
-        paths,
-        reloadScript: spec.reloadScript,
-        codeReloadScript: spec.codeReloadScript,
-        envReloadScript: spec.envReloadScript,
-        startWaitSecs: Math.max(10, program.settings.startsecs * 4 + 10),
-        stderrLog: program.settings.stderrLogfile,
-      }),
+      storeAndRunScript(
+        applyFile,
+        applyScript({
+          paths,
+          reloadScript: spec.reloadScript,
+          codeReloadScript: spec.codeReloadScript,
+          envReloadScript: spec.envReloadScript,
+          startWaitSecs: Math.max(10, program.settings.startsecs * 4 + 10),
+          stderrLog: program.settings.stderrLogfile,
+        }),
+      ),
     ),
   );
   const reload = remoteCommand(
@@ -170,5 +190,13 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
   );
   // Its reload's output ends with a fresh nonce: whatever the reload did, the site probe runs after it.
   const revision = pulumi.all([configHash, app.version, app.environmentHash, reload.stdout]).apply((parts) => contentHash(...parts, program.config));
-  return { program, reload, configFile, revision };
+  const liveRelease: LiveRelease = {
+    baseDir: ctx.baseDir,
+    releaseId: app.releaseId,
+    venvId: app.venvId,
+    applyFile,
+    logFile: program.settings.stderrLogfile,
+    envFile: app.envFile,
+  };
+  return { program, reload, configFile, revision, liveRelease };
 }

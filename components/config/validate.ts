@@ -213,6 +213,12 @@ export function durationRule(argument: string, value: string | undefined): Rule 
 }
 
 /** Every rule of `rules(item, index)` for each item, arguments named `argument[index]`. */
+/** A URL path (and query) for a health request: starts with `/`, no spaces, quotes or shell characters. */
+export function urlPathRule(argument: string, value: string | undefined): Rule {
+  const ok = value === undefined || /^\/[A-Za-z0-9._~!$&()*+,;=:@%/?-]*$/.test(value);
+  return rule(!ok, argument, `\`${argument}\` must be a URL path starting with / (got ${JSON.stringify(value)})`);
+}
+
 export function eachRule<T>(argument: string, values: readonly T[] | undefined, rules: (name: string, value: T) => Rule | readonly Rule[]): Rule[] {
   if (values === undefined) {
     return [];

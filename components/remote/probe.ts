@@ -3,6 +3,7 @@
  * health path with 2xx or 3xx (through the whole chain: nginx, the socket, the server, the app).
  */
 import { shellQuote as q } from "../quote";
+import { LiveRelease, releaseFunctions } from "./release";
 
 /** `probe.py <http|https> <port> <Host header> <path> <timeout s>`: polls until a 2xx/3xx answer. */
 export const PROBE_PY = String.raw`
@@ -41,18 +42,42 @@ export interface ProbeSpec {
   readonly timeoutSecs: number;
   /** nginx's error log for the site: its last lines go into the error. */
   readonly errorLog: string;
+  /** The apps behind the site: put on their releases first, and moved back when the probe fails. */
+  readonly releases?: readonly LiveRelease[];
 }
 
 /**
- * Root script: probe the site; on failure add the tail of nginx's error log for the site. The probe
- * program arrives on stdin (`probeStdin`), so a failure's message quotes a short command.
+ * Root script, the probe program on stdin (`probeStdin`, so a failure's message quotes a short command):
+ *
+ * 1. converge: an app that does not run the release this deploy made live (a revert, a hand) is
+ *    switched to it and its server applies it;
+ * 2. probe the site through nginx until it answers 2xx/3xx or the timeout ends;
+ * 3. on failure: the tails of nginx's error log and of each server's log (secrets masked), then each
+ *    app goes back to the release it replaced, its server applies that, and the site is probed again.
+ *    The step fails either way: its state keeps the old inputs, so the next `up` runs it again.
  */
 export function probeScript(spec: ProbeSpec): string {
+  const releases = spec.releases ?? [];
+  const probe = (timeout: number) => `python3 "$prog" ${q(spec.scheme)} ${spec.port} ${q(spec.hostHeader)} ${q(spec.path)} ${timeout}`;
   return [
-    `if ! python3 - ${q(spec.scheme)} ${spec.port} ${q(spec.hostHeader)} ${q(spec.path)} ${spec.timeoutSecs}; then`,
-    `  tail -n 10 ${q(spec.errorLog)} >&2 2>/dev/null || true`,
-    `  exit 1`,
-    `fi`,
+    "set -u",
+    'prog=$(mktemp) && trap \'rm -f "$prog"\' EXIT && cat > "$prog"',
+    ...(releases.length ? [releaseFunctions(releases), "converge || exit 1"] : []),
+    `${probe(spec.timeoutSecs)} && exit 0`,
+    `tail -n 10 ${q(spec.errorLog)} >&2 2>/dev/null || true`,
+    ...(releases.length
+      ? [
+          "app_log",
+          "if revert; then",
+          `  if ${probe(Math.min(spec.timeoutSecs, 30))} >&2; then`,
+          `    echo "flaskstack: the new release failed the site probe; it went back to the release it replaced, which answers" >&2`,
+          "  else",
+          `    echo "flaskstack: the new release failed the site probe; it went back to the release it replaced, which does not answer either" >&2`,
+          "  fi",
+          "fi",
+        ]
+      : []),
+    "exit 1",
   ].join("\n");
 }
 

@@ -141,3 +141,21 @@ export function applyScript(spec: ApplySpec): string {
     `echo "$prog: $action ($why) · run $(od -An -N4 -tx1 /dev/urandom | tr -d ' \\n')"`,
   ].join("\n");
 }
+
+/** `<configDir>/apply-<program>.sh`: the apply script as last run, which a failed probe runs again after a revert. */
+export function applyFilePath(configDir: string, program: string): string {
+  return `${configDir}/apply-${program}.sh`;
+}
+
+const SCRIPT_END = "FLASKSTACK_SCRIPT_END";
+
+/**
+ * Root script: write `script` to `file` (root only, renamed into place) and run it from there, so
+ * another step (the site probe's revert) can run exactly the same script later.
+ */
+export function storeAndRunScript(file: string, script: string): string {
+  if (script.split("\n").includes(SCRIPT_END)) throw new Error(`a stored script must not hold a line ${SCRIPT_END}`);
+  return ["set -eu", "umask 077", `cat > ${q(file)}.tmp <<'${SCRIPT_END}'`, script, SCRIPT_END, `mv -f ${q(file)}.tmp ${q(file)}`, `exec sh ${q(file)}`].join(
+    "\n",
+  );
+}

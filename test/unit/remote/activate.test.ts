@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { activateScript } from "../../../components/remote/release";
+import { activateScript, PREVIOUS_FILE } from "../../../components/remote/release";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -31,13 +31,22 @@ function activate(base: string, releaseId: string, venvId: string) {
     venv: fs.readlinkSync(path.join(base, "venv")),
     releases: fs.readdirSync(path.join(base, "releases")).sort(),
     venvs: fs.readdirSync(path.join(base, "venvs")).sort(),
+    previous: fs.existsSync(path.join(base, PREVIOUS_FILE)) ? fs.readFileSync(path.join(base, PREVIOUS_FILE), "utf8").trim() : null,
   };
 }
 
 describe("activateScript", () => {
   it("GIVEN a first release WHEN activated THEN current and venv point at it and nothing else is touched", () => {
     const base = baseDir(["r1"], ["v1"]);
-    expect(activate(base, "r1", "v1")).toEqual({ status: 0, stderr: "", current: "releases/r1", venv: "venvs/v1", releases: ["r1"], venvs: ["v1"] });
+    expect(activate(base, "r1", "v1")).toEqual({
+      status: 0,
+      stderr: "",
+      current: "releases/r1",
+      venv: "venvs/v1",
+      releases: ["r1"],
+      venvs: ["v1"],
+      previous: null,
+    });
     expect(fs.readdirSync(base).sort()).toEqual(["current", "releases", "venv", "venvs"]);
   });
 
@@ -52,6 +61,7 @@ describe("activateScript", () => {
       venv: "venvs/v3",
       releases: ["r2", "r3"],
       venvs: ["v2", "v3"],
+      previous: "releases/r2 venvs/v2",
     });
   });
 
@@ -64,7 +74,14 @@ describe("activateScript", () => {
   it("GIVEN the same release and venv again WHEN activated THEN it is a no-op that keeps both", () => {
     const base = baseDir(["r1"], ["v1"]);
     activate(base, "r1", "v1");
-    expect(activate(base, "r1", "v1")).toMatchObject({ status: 0, current: "releases/r1", releases: ["r1"], venvs: ["v1"] });
+    expect(activate(base, "r1", "v1")).toMatchObject({ status: 0, current: "releases/r1", releases: ["r1"], venvs: ["v1"], previous: null });
+  });
+
+  it("GIVEN a second release WHEN it is activated twice THEN the record still names the one it replaced, which stays", () => {
+    const base = baseDir([], []);
+    activate(base, "r1", "v1");
+    activate(base, "r2", "v1");
+    expect(activate(base, "r2", "v1")).toMatchObject({ status: 0, current: "releases/r2", releases: ["r1", "r2"], previous: "releases/r1 venvs/v1" });
   });
 
   it("GIVEN a release that never went live, an unpack in progress (.tmp) and odd names WHEN activated THEN only the .tmp is left of them", () => {

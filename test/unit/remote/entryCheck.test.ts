@@ -26,6 +26,22 @@ beforeAll(() => {
       "def broken():",
       "    raise RuntimeError('cannot reach the database with ' + os.environ['API_TOKEN'])",
       "not_callable = 42",
+      "def health_app():",
+      "    def app(environ, start_response):",
+      "        path = environ['PATH_INFO']",
+      "        if path == '/crash':",
+      "            raise ValueError('no database at ' + os.environ['API_TOKEN'])",
+      "        if path == '/fails':",
+      "            environ['wsgi.errors'].write('db down for ' + os.environ['API_TOKEN'] + '\\n')",
+      "            start_response('503 Service Unavailable', [])",
+      "            return [b'database unavailable']",
+      "        if path == '/missing':",
+      "            start_response('404 Not Found', [])",
+      "            return [b'']",
+      "        print('served', path, environ['QUERY_STRING'], environ['HTTP_HOST'])",
+      "        start_response('200 OK', [])",
+      "        return [b'ok']",
+      "    return app",
       "",
     ].join("\n"),
   );
@@ -37,8 +53,9 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function check(module: string, callable: string, factory: boolean) {
+function check(module: string, callable: string, factory: boolean, healthPath?: string) {
   const script = entryCheckScript({
+    healthPath,
     user: "nobody",
     releaseDir: path.join(dir, "release"),
     venvDir: path.join(dir, "venv"),
@@ -70,6 +87,34 @@ describe("entry check", () => {
     const r = check("shop", "broken", true);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("RuntimeError: cannot reach the database with [secret]");
+    expect(r.stderr).not.toContain(SECRET);
+  });
+
+  it("asks the entry for the health path in-process and passes on any answer below 500, quietly", () => {
+    for (const p of ["/healthz?deep=1", "/missing", "/caf%C3%A9"]) {
+      const r = check("shop", "health_app", true, p);
+      expect([p, r.status, r.stderr, r.stdout]).toEqual([p, 0, "", ""]);
+    }
+  });
+
+  it.each([
+    [
+      "an exception",
+      "/crash",
+      "ValueError: no database at [secret]",
+      "the new release failed GET /crash (called in-process as the app user, before the switch)",
+    ],
+    [
+      "a 5xx answer",
+      "/fails",
+      "db down for [secret]",
+      "the new release answered GET /fails (called in-process as the app user, before the switch) with 503 Service Unavailable",
+    ],
+  ])("fails on %s from the health path with the app's own output, secrets masked", (_what, p, output, why) => {
+    const r = check("shop", "health_app", true, p);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(output);
+    expect(r.stderr).toContain(`flaskstack: ${why}; nothing was switched, the running release keeps serving`);
     expect(r.stderr).not.toContain(SECRET);
   });
 });

@@ -1,8 +1,12 @@
 /** The health probe, run for real with python3 against a local HTTP server that answers as told. */
 import { spawn } from "child_process";
+import * as fs from "fs";
 import * as http from "http";
 import { AddressInfo } from "net";
+import * as os from "os";
+import * as path from "path";
 import { probeScript, probeStdin } from "../../../components/remote/probe";
+import { LiveRelease, PREVIOUS_FILE } from "../../../components/remote/release";
 
 let server: http.Server;
 let port: number;
@@ -55,5 +59,124 @@ describe("health probe", () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain("did not answer GET /healthz (Host: shop.example)");
     expect(r.err).toContain("last answer: 502 Bad Gateway");
+  });
+});
+
+/**
+ * The probe with the apps behind it: a temp base dir per app whose `current` link decides what the
+ * server above answers (the new release `r2` is broken when told so), and an apply script stub
+ * that logs each run.
+ */
+describe("health probe with the releases behind the site", () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  let broken = new Set<string>();
+  let base: string;
+
+  function app(opts: { current: string; previous?: string }): LiveRelease {
+    base = fs.mkdtempSync(path.join(os.tmpdir(), "flaskstack-probe-"));
+    dirs.push(base);
+    for (const d of ["releases/r1", "releases/r2", "venvs/v1"]) fs.mkdirSync(path.join(base, d), { recursive: true });
+    fs.symlinkSync(`releases/${opts.current}`, path.join(base, "current"));
+    fs.symlinkSync("venvs/v1", path.join(base, "venv"));
+    if (opts.previous) fs.writeFileSync(path.join(base, PREVIOUS_FILE), `releases/${opts.previous} venvs/v1\n`);
+    fs.writeFileSync(path.join(base, "apply.sh"), `echo "apply $(readlink ${base}/current)" >> ${base}/calls\n`);
+    fs.writeFileSync(path.join(base, "env"), "API_TOKEN='tok-12345'\n");
+    fs.writeFileSync(path.join(base, "server.log"), "Traceback (most recent call last):\nKeyError: tok-12345\n");
+    return {
+      baseDir: base,
+      releaseId: "r2",
+      venvId: "v1",
+      applyFile: path.join(base, "apply.sh"),
+      logFile: path.join(base, "server.log"),
+      envFile: path.join(base, "env"),
+    };
+  }
+
+  const calls = () => (fs.existsSync(path.join(base, "calls")) ? fs.readFileSync(path.join(base, "calls"), "utf8").trim().split("\n") : []);
+  const current = () => fs.readlinkSync(path.join(base, "current"));
+
+  function probeWith(releases: LiveRelease[], timeout = 1) {
+    return new Promise<{ code: number; out: string; err: string }>((resolve) => {
+      const script = probeScript({
+        scheme: "http",
+        port,
+        hostHeader: "shop.example",
+        path: "/healthz",
+        timeoutSecs: timeout,
+        errorLog: "/nonexistent",
+        releases,
+      });
+      const p = spawn("sh", ["-c", script]);
+      p.stdin.end(probeStdin([]));
+      let out = "";
+      let err = "";
+      p.stdout.on("data", (d) => (out += d));
+      p.stderr.on("data", (d) => (err += d));
+      p.on("close", (code) => resolve({ code: code ?? -1, out, err }));
+    });
+  }
+
+  let siteServer: http.Server;
+  let sitePort = 0;
+  beforeAll(async () => {
+    // Answers 500 while the base dir's current release is in `broken`.
+    siteServer = http.createServer((_req, res) => {
+      res.statusCode = broken.has(current()) ? 500 : 200;
+      res.end("x");
+    });
+    await new Promise<void>((r) => siteServer.listen(0, "127.0.0.1", r));
+    sitePort = (siteServer.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((r) => siteServer.close(() => r())));
+  // The shared `port` of the tests above is the site server's here.
+  beforeEach(() => {
+    port = sitePort;
+  });
+
+  it("GIVEN the app on its new release that answers THEN it passes and applies nothing", async () => {
+    broken = new Set();
+    const r = await probeWith([app({ current: "r2", previous: "r1" })]);
+    expect([r.code, r.err, calls()]).toEqual([0, "", []]);
+  });
+
+  it("GIVEN a new release that fails the probe THEN it goes back to the one it replaced, applies it, and still fails with the server's log masked", async () => {
+    broken = new Set(["releases/r2"]);
+    const r = await probeWith([app({ current: "r2", previous: "r1" })]);
+    expect(r.code).toBe(1);
+    expect(current()).toBe("releases/r1");
+    expect(calls()).toEqual(["apply releases/r1"]);
+    expect(r.err).toContain("KeyError: [secret]");
+    expect(r.err).not.toContain("tok-12345");
+    expect(r.err).toContain("going back to releases/r1 (venvs/v1)");
+    expect(r.err).toContain("it went back to the release it replaced, which answers");
+  });
+
+  it("GIVEN an app a revert left on its old release WHEN probed again THEN it switches to the new release first (the next up tries again)", async () => {
+    broken = new Set();
+    const r = await probeWith([app({ current: "r1", previous: "r1" })]);
+    expect(r.code).toBe(0);
+    expect(current()).toBe("releases/r2");
+    expect(calls()).toEqual(["apply releases/r2"]);
+    expect(r.err).toContain("runs releases/r1, not releases/r2: switching to it");
+  });
+
+  it("GIVEN a first release that fails THEN there is nothing to go back to, and it says so", async () => {
+    broken = new Set(["releases/r2"]);
+    const r = await probeWith([app({ current: "r2" })]);
+    expect(r.code).toBe(1);
+    expect(current()).toBe("releases/r2");
+    expect(calls()).toEqual([]);
+    expect(r.err).toContain("no earlier release to go back to");
+  });
+
+  it("GIVEN two servers of one app THEN the app switches back once and both apply", async () => {
+    broken = new Set(["releases/r2"]);
+    const one = app({ current: "r2", previous: "r1" });
+    fs.writeFileSync(`${one.applyFile}.second`, `echo "second $(readlink ${base}/current)" >> ${base}/calls\n`);
+    const r = await probeWith([one, { ...one, applyFile: `${one.applyFile}.second` }]);
+    expect(r.code).toBe(1);
+    expect(current()).toBe("releases/r1");
+    expect(calls()).toEqual(["apply releases/r1", "second releases/r1"]);
   });
 });

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { applyScript, ServerStatePaths, startWrapperScript } from "../../../components/remote/serverState";
+import { applyScript, ServerStatePaths, startWrapperScript, storeAndRunScript } from "../../../components/remote/serverState";
 
 const STUB = `#!/bin/sh
 echo "$*" >> "$STUB/calls"
@@ -209,5 +209,28 @@ describe("a server whose environment needs more than its reload", () => {
     const spec = { paths, reloadScript: "supervisorctl signal HUP app", startWaitSecs: 10, stderrLog: "/var/log/app/err.log" };
     expect(applyScript({ ...spec, envReloadScript: "supervisorctl restart app" })).toContain("\n  env-reload) supervisorctl restart app;;\n");
     expect(applyScript(spec)).toContain("\n  env-reload) supervisorctl signal HUP app;;\n");
+  });
+});
+
+describe("stored apply script", () => {
+  it("writes the script to its file, root-only, runs it from there with the command's stdin, and keeps it for a later run", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flaskstack-stored-"));
+    try {
+      const file = path.join(dir, "apply-app.sh");
+      const body = ["set -eu", `read -r line`, `echo "ran with $line from $0"`, "echo 'quotes $HOME `x`'"].join("\n");
+      const r = spawnSync("/bin/sh", ["-c", storeAndRunScript(file, body)], { input: "nonce-1\n", encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe(`ran with nonce-1 from ${file}\nquotes $HOME \`x\`\n`);
+      expect(fs.readFileSync(file, "utf8")).toBe(`${body}\n`);
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect(fs.readdirSync(dir)).toEqual(["apply-app.sh"]);
+      expect(spawnSync("/bin/sh", [file], { input: "again\n", encoding: "utf8" }).stdout).toContain("ran with again");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a script holding its end marker rather than cutting it short", () => {
+    expect(() => storeAndRunScript("/x", "echo a\nFLASKSTACK_SCRIPT_END\nrm -rf /")).toThrow(/must not hold a line FLASKSTACK_SCRIPT_END/);
   });
 });
