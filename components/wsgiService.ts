@@ -79,8 +79,6 @@ export interface SupervisedServerSpec {
   readonly envReloadScript?: string;
   /** Values whose change restarts the server (e.g. the bind address): they are part of its command. */
   readonly restartOn?: readonly string[];
-  /** Extra supervisor settings. */
-  readonly autorestart?: boolean | "unexpected";
 }
 
 export interface SupervisedServer {
@@ -125,7 +123,6 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
       stopsignal: spec.stopSignal,
       stopwaitsecs: spec.stopWaitSecs,
       logDir: ctx.logDir,
-      autorestart: spec.autorestart,
       // The run dir is FlaskApp's (tmpfiles.d recreates it at boot); the rest belongs to the server.
       directories: spec.requiredDirs.filter((p) => p !== ctx.runDir).map((p) => ({ path: p, owner: ctx.user, group: ctx.group, mode: "0750" })),
       dependsOn: [app.ready, ...(configFile ? [configFile] : [])],

@@ -11,7 +11,6 @@ export * from "./gunicorn";
 export * from "./waitress";
 export * from "./supervisor";
 export * from "./nginx";
-export * from "./systemd";
 export * from "./tmpfiles";
 export * from "./preflight";
 export * from "./sandbox";

@@ -13,8 +13,6 @@ export interface ServiceActionSpec {
   readonly script: string;
   /** Values whose change runs the action again (e.g. the rendered config text). */
   readonly triggers: pulumi.Input<unknown>[];
-  /** Script run as root when the action's owner is destroyed (e.g. stop the service). */
-  readonly onDelete?: string;
   /** What the action is, for the review report. */
   readonly tag?: ReviewTag;
 }
@@ -25,7 +23,6 @@ export function serviceAction(name: string, conn: HostConnection, spec: ServiceA
     conn,
     {
       create: spec.tag === undefined ? asRoot(conn, spec.script) : withTokens(tagged(conn, spec.tag), asRoot(conn, spec.script)),
-      delete: spec.onDelete === undefined ? undefined : asRoot(conn, spec.onDelete),
       triggers: spec.triggers,
       logging: "stdoutAndStderr",
     },

@@ -6,6 +6,5 @@ export * from "./uwsgi";
 export * from "./gunicorn";
 export * from "./waitress";
 export * from "./supervisor";
-export * from "./systemd";
 export * from "./tmpfiles";
 export * from "./envLoader";
