@@ -1,7 +1,7 @@
 /**
  * The benchmark driver (run it through bench/run.sh, which sets up the engine and host images):
  *
- *   npx ts-node bench/bench.ts [all|cold|noop|change|throughput|fleet|pi]… [--runs N] [--pi-runs M]
+ *   npx ts-node bench/bench.ts [all|cold|noop|change|throughput|fleet|pi|bigapp|peers]… [--runs N] [--pi-runs M]
  *
  * Each measurement starts and removes its own hosts, writes bench/results/<name>.json, and
  * RESULTS.md is regenerated from every result file present after each one (so a single measurement
@@ -17,22 +17,25 @@ import { noop } from "./measure/noop";
 import { pi } from "./measure/pi";
 import { throughput } from "./measure/throughput";
 import { bigapp } from "./measure/bigapp";
+import { peers } from "./measure/peers";
 
-const MEASUREMENTS: Record<string, (runs: number) => Promise<Result>> = { cold, noop, change, throughput, fleet, pi, bigapp };
+const MEASUREMENTS: Record<string, (runs: number) => Promise<Result>> = { cold, noop, change, throughput, fleet, pi, bigapp, peers };
+/** Runs when no --runs is given (3 for the others): peers judges ratios with a bootstrap interval. */
+const DEFAULT_RUNS: Record<string, number> = { peers: 7 };
 const ORDER = Object.keys(MEASUREMENTS);
 
 function usage(message?: string): never {
   if (message) process.stderr.write(`${message}\n`);
   process.stderr.write(
     `usage: bench/run.sh [all|${ORDER.join("|")}]… [--runs N] [--pi-runs M]\n` +
-      "  --runs N     measured runs per measurement (default 3)\n" +
+      "  --runs N     measured runs per measurement (default 3; peers 7, after one warm-up round)\n" +
       "  --pi-runs M  runs for `pi` when it runs with others, as in `all` (default 1: emulation is slow);\n" +
       "               `bench/run.sh pi --runs N` alone uses N\n",
   );
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): { names: string[]; runs: number; piRuns: number } {
+function parseArgs(argv: string[]): { names: string[]; runs: number | undefined; piRuns: number } {
   const names: string[] = [];
   let runs: number | undefined;
   let piRuns: number | undefined;
@@ -52,7 +55,7 @@ function parseArgs(argv: string[]): { names: string[]; runs: number; piRuns: num
   }
   const unique = [...new Set(names.length ? names : ORDER)];
   const onlyPi = unique.length === 1 && unique[0] === "pi";
-  return { names: unique, runs: runs ?? 3, piRuns: piRuns ?? (onlyPi && runs ? runs : 1) };
+  return { names: unique, runs, piRuns: piRuns ?? (onlyPi && runs ? runs : 1) };
 }
 
 async function main(): Promise<number> {
@@ -60,7 +63,7 @@ async function main(): Promise<number> {
   let failed = 0;
   const t0 = Date.now();
   for (const name of names) {
-    const n = name === "pi" ? piRuns : runs;
+    const n = name === "pi" ? piRuns : (runs ?? DEFAULT_RUNS[name] ?? 3);
     log(`=== ${name} (${n} run${n > 1 ? "s" : ""})`);
     const started = Date.now();
     try {

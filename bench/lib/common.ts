@@ -84,6 +84,8 @@ export interface Result {
   /** Free-form sections rendered under the table (profiles, reasons, settings). Markdown. */
   sections: { heading: string; body: string }[];
   notes: string[];
+  /** The `peers` measurement's raw rounds (bench/measure/peers.ts `PeersData`), rendered by report.ts. */
+  peers?: unknown;
 }
 
 export function writeResult(r: Result): string {

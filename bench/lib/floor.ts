@@ -27,9 +27,10 @@ const CAPTURED = [
   "/etc/nginx/sites-available/sample",
 ];
 
-export async function captureDeployment(h: TestHost): Promise<DeployedFiles> {
+/** Reads the files the floor writes (and `extra` paths) from a host the stack deployed. */
+export async function captureDeployment(h: TestHost, extra: readonly string[] = []): Promise<DeployedFiles> {
   const files: DeployedFiles["files"] = [];
-  for (const p of CAPTURED) {
+  for (const p of [...CAPTURED, ...extra]) {
     const meta = (await hostExec(h, `stat -c '%U:%G %a' ${shq(p)}`)).trim().split(" ");
     files.push({ path: p, content: await hostExec(h, `cat ${shq(p)}`), owner: meta[0], mode: meta[1] });
   }
