@@ -135,7 +135,7 @@ async function changedFiles(h: TestHost): Promise<string[]> {
 
 // ---- one round ----------------------------------------------------------------------------------
 
-interface Context {
+export interface Context {
   venv: string;
   snap: ProgramSnapshot;
   work: string;
@@ -286,7 +286,7 @@ async function runRound(ctx: Context, index: number, order: Side[], warmup: bool
  * preview, ts-node's type check, a program compiled beforehand, and the command plugin's start. Each
  * variant runs `runs` times, interleaved.
  */
-async function whatIfs(ctx: Context, runs: number): Promise<WhatIf[]> {
+export async function whatIfs(ctx: Context, runs: number): Promise<WhatIf[]> {
   const hosts = await startBenchHosts("vm", 1, "peers-whatif");
   const [h] = hosts;
   let stack: Stack | undefined;
@@ -422,8 +422,13 @@ export async function peersData(runs: number, checkpoint: (d: PeersData) => void
   while (!(await attempt(main, 0, ["flaskstack", "ansible", "pyinfra"], true)));
   for (let i = 1; main.rounds.length <= runs; i++) await attempt(main, i, shuffled(SIDES, rand), false);
   if (whatIfRuns > 0) {
-    data.whatIfs = await whatIfs(ctx, whatIfRuns);
-    checkpoint(data);
+    try {
+      data.whatIfs = await whatIfs(ctx, whatIfRuns);
+      checkpoint(data);
+    } catch (e) {
+      data.notes.push(`The what-ifs failed: ${(e as Error).message.split("\n")[0]}`);
+      log(`peers: what-ifs failed: ${(e as Error).stack ?? e}`);
+    }
   }
   for (const d of delays) {
     const v: PeersVariant = { delayMs: d, rounds: [] };
