@@ -65,9 +65,11 @@ export class GunicornService extends pulumi.ComponentResource implements WsgiSer
       stopSignal: s.stopSignal,
       stopWaitSecs: s.stopWaitSecs,
       requiredDirs: s.requiredDirs,
+      listener: s.listener,
+      instancePaths: [...(s.listener.address.kind === "unix" ? [s.listener.address.path] : []), ...[s.pidfile]],
       reloadScript: shellCommand(["supervisorctl", "signal", "HUP", app.app.name]),
       // With the app preloaded in the master, a HUP does not import it again: its environment needs a restart.
-      ...(s.preload ? { envReloadScript: shellCommand(["supervisorctl", "restart", app.app.name]), envReloadKind: "restart" as const } : {}),
+      ...(s.preload ? { envReloadScript: "restart_server", envReloadKind: "restart" as const } : {}),
       restartOn: [listenerToString(s.listener)],
     });
     this.ready = server.reload;

@@ -8,7 +8,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { Listener, resolveWaitress, WaitressArgs, WaitressSettings } from "./config";
 import { resourceError } from "./errors";
 import { FlaskApp } from "./flaskApp";
-import { shellCommand } from "./quote";
 import { renderWaitressArgv } from "./render";
 import { LiveRelease } from "./remote";
 import { superviseServer, VALIDATION_FACTS, WsgiService } from "./wsgiService";
@@ -55,7 +54,10 @@ export class WaitressService extends pulumi.ComponentResource implements WsgiSer
       stopSignal: s.stopSignal,
       stopWaitSecs: s.stopWaitSecs,
       requiredDirs: s.requiredDirs,
-      reloadScript: shellCommand(["supervisorctl", "restart", app.app.name]),
+      listener: s.listener,
+      instancePaths: [...(s.listener.address.kind === "unix" ? [s.listener.address.path] : []), ...[]],
+      // The apply script's restart: through a standby on a unix socket, else supervisor's.
+      reloadScript: "restart_server",
     });
     this.ready = server.reload;
     this.revision = server.revision;

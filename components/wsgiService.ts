@@ -4,11 +4,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { HostFacts, Listener, ReloadKind, ServerProfile } from "./config";
+import { handoffPath, HostFacts, Listener, ReloadKind, resolveSupervisorProgram, ServerProfile } from "./config";
+import { resourceError } from "./errors";
 import { FlaskApp } from "./flaskApp";
 import { contentHash } from "./release/archive";
 import {
   applyFilePath,
+  handoffFunctions,
   applyScript,
   asRoot,
   LiveRelease,
@@ -21,7 +23,8 @@ import {
   tagged,
   withTokens,
 } from "./remote";
-import { SupervisorProgram } from "./supervisorProgram";
+import { renderSupervisorProgram } from "./render";
+import { SupervisorProgram, SupervisorProgramArgs } from "./supervisorProgram";
 
 /** Facts used only to validate arguments while the real ones are unknown (first preview). */
 export const VALIDATION_FACTS: HostFacts = {
@@ -79,6 +82,10 @@ export interface SupervisedServerSpec {
   readonly envReloadScript?: string;
   /** Values whose change restarts the server (e.g. the bind address): they are part of its command. */
   readonly restartOn?: readonly string[];
+  /** What it listens on: on a unix socket with a handoff socket, a restart goes through a standby. */
+  readonly listener: Listener;
+  /** Paths only one running instance may use (socket, pid file, FIFO): the standby gets its own. */
+  readonly instancePaths: readonly string[];
 }
 
 export interface SupervisedServer {
@@ -112,23 +119,33 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
   // The restart token is an argument of the program's command: when it changes, supervisor sees a
   // changed program and restarts it.
   const restartToken = (spec.restartOn ?? []).join(" ") || "-";
+  const programArgs: SupervisorProgramArgs = {
+    host: app.host,
+    name: spec.program,
+    command: ["/bin/sh", "-c", startWrapperScript(paths), "flaskstack-env", restartToken, ...spec.command],
+    user: spec.processUser,
+    directory: spec.directory ?? ctx.appDir,
+    stopsignal: spec.stopSignal,
+    stopwaitsecs: spec.stopWaitSecs,
+    logDir: ctx.logDir,
+  };
   const program = new SupervisorProgram(
     `${name}-program`,
     {
-      host: app.host,
-      name: spec.program,
-      command: ["/bin/sh", "-c", startWrapperScript(paths), "flaskstack-env", restartToken, ...spec.command],
-      user: spec.processUser,
-      directory: spec.directory ?? ctx.appDir,
-      stopsignal: spec.stopSignal,
-      stopwaitsecs: spec.stopWaitSecs,
-      logDir: ctx.logDir,
+      ...programArgs,
       // The run dir is FlaskApp's (tmpfiles.d recreates it at boot); the rest belongs to the server.
       directories: spec.requiredDirs.filter((p) => p !== ctx.runDir).map((p) => ({ path: p, owner: ctx.user, group: ctx.group, mode: "0750" })),
       dependsOn: [app.ready, ...(configFile ? [configFile] : [])],
     },
     { parent: owner },
   );
+  const startWaitSecs = Math.max(10, program.settings.startsecs * 4 + 10);
+  let handoff: string | undefined;
+  try {
+    handoff = standbyFunctions(spec, programArgs, program.settings.stderrLogfile, startWaitSecs);
+  } catch (e) {
+    throw resourceError(e, owner);
+  }
 
   // Runs when the config, the code or the environment changed: the script compares what the server
   // started with (recorded on the host) with the files now on disk and restarts, reloads or does
@@ -165,8 +182,9 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
           reloadScript: spec.reloadScript,
           codeReloadScript: spec.codeReloadScript,
           envReloadScript: spec.envReloadScript,
-          startWaitSecs: Math.max(10, program.settings.startsecs * 4 + 10),
+          startWaitSecs,
           stderrLog: program.settings.stderrLogfile,
+          handoff,
         }),
       ),
     ),
@@ -197,3 +215,40 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
   };
   return { program, reload, configFile, revision, liveRelease };
 }
+
+/**
+ * The handoff functions of a server on a unix socket with a handoff socket (else undefined): its
+ * standby is the same program under `<program>-handoff`, started from a copy of the config file in
+ * which the instance paths are the standby's own.
+ */
+function standbyFunctions(spec: SupervisedServerSpec, programArgs: SupervisorProgramArgs, serverLog: string, startWaitSecs: number): string | undefined {
+  const { listener } = spec;
+  if (listener.address.kind !== "unix" || !listener.handoff) return undefined;
+  const replacements = spec.instancePaths.map((p) => [p, handoffPath(p)] as const);
+  const copy = spec.configFile ? handoffPath(spec.configFile.path) : undefined;
+  const mapArg = (arg: string) => replacements.reduce((a, [from, to]) => a.split(from).join(to), arg === spec.configFile?.path && copy ? copy : arg);
+  const standby = resolveSupervisorProgram({
+    ...programArgs,
+    name: `${spec.program}-handoff`,
+    command: programArgs.command.map(mapArg),
+    autostart: false,
+    autorestart: false,
+  });
+  return handoffFunctions({
+    program: spec.program,
+    standby: standby.name,
+    section: renderSupervisorProgram(standby),
+    sectionFile: `/etc/supervisor/conf.d/${standby.name}.conf`,
+    socket: listener.address.path,
+    handoffSocket: listener.handoff.path,
+    configFile: spec.configFile && copy ? { path: spec.configFile.path, copy } : undefined,
+    replacements,
+    startWaitSecs,
+    drainSecs: HANDOFF_DRAIN_SECS,
+    standbyLog: standby.stderrLogfile,
+    serverLog,
+  });
+}
+
+/** Seconds an instance that new connections no longer reach keeps running to finish its requests. */
+export const HANDOFF_DRAIN_SECS = 2;

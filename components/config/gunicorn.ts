@@ -5,7 +5,7 @@ import { envLoaderPath, ResolveContext } from "./app";
 import { throwIfInvalid } from "./errors";
 import { wsgiEntryToString } from "./entry";
 import { DEFAULT_WORKER_THREADS, defaultWorkerCount, GUNICORN_WORKERS_PER_CORE } from "./facts";
-import { Listener } from "./listener";
+import { Listener, withHandoff } from "./listener";
 import { parentDir } from "./paths";
 import { absolutePathRule, eachRule, hostRule, intRangeRule, ipSourceRule, oneOfRule, portRule, rule } from "./validate";
 
@@ -246,7 +246,7 @@ function gunicornListener(bind: GunicornBind, user: string, group: string): List
     case "tcp":
       return { protocol: "http", address: { kind: "tcp", host: bind.host, port: bind.port } };
     case "unix":
-      return { protocol: "http", address: { kind: "unix", path: bind.path, permissions: { owner: user, group, mode: 0o777 & ~bind.umask } } };
+      return withHandoff({ protocol: "http", address: { kind: "unix", path: bind.path, permissions: { owner: user, group, mode: 0o777 & ~bind.umask } } });
     default: {
       const unreachable: never = bind;
       throw new Error(`unknown Gunicorn bind ${JSON.stringify(unreachable)}`);

@@ -46,6 +46,25 @@ export interface Listener {
    * @default false
    */
   readonly uwsgiHttpRouter?: boolean;
+  /**
+   * A unix socket the service listens on only while it restarts: a standby instance serves there
+   * until the restarted one is back. NginxSite lists it as the `backup` server of this one.
+   * @default none
+   */
+  readonly handoff?: UnixAddress;
+}
+
+/** `/run/app/app.sock` → `/run/app/app-handoff.sock`: the same directory, a name of its own. */
+export function handoffPath(p: string): string {
+  const slash = p.lastIndexOf("/");
+  const dot = p.lastIndexOf(".");
+  return dot > slash + 1 ? `${p.slice(0, dot)}-handoff${p.slice(dot)}` : `${p}-handoff`;
+}
+
+/** A unix listener with its handoff socket (same permissions); other listeners unchanged. */
+export function withHandoff(listener: Listener): Listener {
+  const a = listener.address;
+  return a.kind === "unix" ? { ...listener, handoff: { ...a, path: handoffPath(a.path) } } : listener;
 }
 
 /** `host:port`, with IPv6 hosts in brackets: `127.0.0.1:8001`, `[::1]:8001`. */

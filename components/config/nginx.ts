@@ -25,7 +25,10 @@ export interface NginxUpstreamArgs {
   readonly listener: Listener;
   /** @default 1 */
   readonly weight?: number;
-  /** Failed attempts within `failTimeout` before nginx skips this server. @default 1 (nginx's) */
+  /**
+   * Failed attempts within `failTimeout` before nginx skips this server.
+   * @default 1 (nginx's); 0 (never skipped) for a service with a handoff socket, so nginx always tries it first
+   */
   readonly maxFails?: number;
   /** @default "10s" (nginx's) */
   readonly failTimeout?: string;
@@ -315,7 +318,12 @@ export function resolveNginxSite(args: NginxSiteArgs): NginxSiteSettings {
     name: args.name,
     upstreamName: `${args.name}_backend`,
     protocol,
-    upstreams: upstreamArgs.map((u) => ({ listener: u.listener, weight: u.weight ?? 1, maxFails: u.maxFails ?? 1, failTimeout: u.failTimeout ?? "10s" })),
+    upstreams: upstreamArgs.map((u) => ({
+      listener: u.listener,
+      weight: u.weight ?? 1,
+      maxFails: u.maxFails ?? (u.listener.handoff ? 0 : 1),
+      failTimeout: u.failTimeout ?? "10s",
+    })),
     balance: args.balance ?? "round_robin",
     keepalive: protocol === "http" ? (args.keepalive ?? 16) : 0,
     listen: args.listen ?? 80,

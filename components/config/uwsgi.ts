@@ -5,7 +5,7 @@ import { envLoaderPath, ResolveContext } from "./app";
 import { wsgiEntryToString } from "./entry";
 import { throwIfInvalid } from "./errors";
 import { DEFAULT_WORKER_THREADS, defaultWorkerCount } from "./facts";
-import { Listener } from "./listener";
+import { Listener, withHandoff } from "./listener";
 import { absolutePathRule, eachRule, hostRule, intRangeRule, oneOfRule, portRule, safeNameRule, rule } from "./validate";
 
 /**
@@ -326,10 +326,10 @@ function resolveStats(stats: UwsgiStatsArgs | undefined, ctx: ResolveContext): U
 export function uwsgiListener(socket: UwsgiSocket): Listener {
   switch (socket.kind) {
     case "uwsgi-unix":
-      return {
+      return withHandoff({
         protocol: "uwsgi",
         address: { kind: "unix", path: socket.path, permissions: { owner: socket.owner, group: socket.group, mode: socket.mode } },
-      };
+      });
     case "uwsgi-tcp":
       return { protocol: "uwsgi", address: { kind: "tcp", host: socket.host, port: socket.port } };
     case "http-socket":

@@ -4,7 +4,7 @@
  */
 import { ResolveContext } from "./app";
 import { throwIfInvalid } from "./errors";
-import { Listener } from "./listener";
+import { Listener, withHandoff } from "./listener";
 import { absolutePathRule, hostRule, intRangeRule, oneOfRule, portRule, rule } from "./validate";
 
 export type WaitressListenArgs =
@@ -159,7 +159,10 @@ export function resolveWaitress(args: WaitressArgs, ctx: ResolveContext): Waitre
     listener:
       listen.kind === "tcp"
         ? { protocol: "http", address: { kind: "tcp", host: listen.host, port: listen.port } }
-        : { protocol: "http", address: { kind: "unix", path: listen.path, permissions: { owner: app.user, group: app.group, mode: listen.mode } } },
+        : withHandoff({
+            protocol: "http",
+            address: { kind: "unix", path: listen.path, permissions: { owner: app.user, group: app.group, mode: listen.mode } },
+          }),
     requiredDirs: [app.runDir],
   };
 }

@@ -8,3 +8,4 @@ export * from "./release";
 export * from "./venv";
 export * from "./ownership";
 export * from "./probe";
+export * from "./handoff";

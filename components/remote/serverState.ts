@@ -85,6 +85,11 @@ export interface ApplySpec {
   readonly startWaitSecs: number;
   /** The server's stderr log: its last lines go into the error when it does not come up. */
   readonly stderrLog: string;
+  /**
+   * The handoff's shell functions (`handoffFunctions`): a restart goes through a standby instance.
+   * @default none: a restart is supervisor's, and drops requests while the server is down
+   */
+  readonly handoff?: string;
 }
 
 /** The root script that brings the running server up to date (see the table at the top). */
@@ -107,12 +112,23 @@ export function applyScript(spec: ApplySpec): string {
     `  return 1`,
     `}`,
     `field() { printf '%s\\n' "$1" | grep "^$2 " || true; }`,
+    // The reload scripts may call it too (a server whose every change needs a restart).
+    ...(spec.handoff
+      ? [
+          spec.handoff,
+          `restart_server() {`,
+          `  rc=0; handoff start || rc=$?`,
+          `  case "$rc" in 0) ;; 2) exit 1;; *) echo "flaskstack: restarting $prog in place" >&2; supervisorctl restart "$prog" >&2 || true; wait_running;; esac`,
+          `}`,
+        ]
+      : [`restart_server() { supervisorctl restart "$prog" >&2 || true; wait_running; }`]),
     `st=$(status)`,
     `case "$st" in`,
     `  *RUNNING*) ;;`,
     `  *) echo "flaskstack: $prog was not running ($st): starting it" >&2`,
     `     supervisorctl start "$prog" >&2 || true`,
     `     wait_running`,
+    ...(spec.handoff ? [`     handoff_retire`] : []),
     `     echo "$prog: started · run $(od -An -N4 -tx1 /dev/urandom | tr -d ' \\n')"`,
     `     exit 0;;`,
     `esac`,
@@ -127,7 +143,7 @@ export function applyScript(spec: ApplySpec): string {
     `else action=none why="already runs the current files"`,
     `fi`,
     `case "$action" in`,
-    `  restart) supervisorctl restart "$prog" >&2 || true; wait_running;;`,
+    `  restart) restart_server;;`,
     `  reload) ${spec.reloadScript};;`,
     `  code-reload) ${spec.codeReloadScript ?? spec.reloadScript};;`,
     `  env-reload) ${spec.envReloadScript ?? spec.reloadScript};;`,

@@ -36,12 +36,15 @@ function upstreamBlock(s: NginxSiteSettings): NginxNode {
       ...(u.maxFails !== 1 ? [`max_fails=${u.maxFails}`] : []),
       ...(u.failTimeout !== "10s" ? [`fail_timeout=${u.failTimeout}`] : []),
     ];
-    return d("server", listenerToString(u.listener), ...params);
+    const server = d("server", listenerToString(u.listener), ...params);
+    // While the service restarts, a standby instance serves on its handoff socket; nginx goes there
+    // only when this one refuses (the socket is gone or not yet bound again).
+    return u.listener.handoff ? [server, d("server", `unix:${u.listener.handoff.path}`, "backup", "max_fails=0")] : [server];
   });
   return block(
     "upstream",
     [s.upstreamName],
-    [...(s.balance === "least_conn" ? [d("least_conn")] : []), ...servers, ...(s.keepalive > 0 ? [d("keepalive", s.keepalive)] : [])],
+    [...(s.balance === "least_conn" ? [d("least_conn")] : []), ...servers.flat(), ...(s.keepalive > 0 ? [d("keepalive", s.keepalive)] : [])],
   );
 }
 

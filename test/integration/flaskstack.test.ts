@@ -428,15 +428,19 @@ describe.each(CASES)("the stack with $label", (c) => {
   );
 
   it(
-    "restarts the server when a variable read at process start changes",
+    "restarts the server when a variable read at process start changes (on a unix socket through a standby, no request failing)",
     async () => {
       const before = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
       await stack.setConfig("environment", {
         value: JSON.stringify({ GREETING: "Hello again", API_TOKEN: SECRET, PYTHONDONTWRITEBYTECODE: "1" }),
         secret: true,
       });
-      const up = await stack.up();
+      const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up());
+      if (result.status === "rejected") throw result.reason;
+      const up = result.value;
       printed.push(up.stdout + up.stderr);
+      // On a unix socket the restart goes through a standby instance on the handoff socket.
+      expectLoad("change", c.label, "a variable read at process start (restart)", load, c.upstream.socket !== undefined);
       expect(up.stdout).toContain("sample: restart (a variable read at process start changed)");
       await getUntil(`${url}/`, (a) => a.status === 200 && a.body.includes("Hello again"));
       expect((await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim()).not.toBe(before);
@@ -467,6 +471,81 @@ describe.each(CASES)("the stack with $label", (c) => {
     },
     STEP,
   );
+
+  // A release that loads but does not serve: refused before the switch when the failure shows
+  // in-process, sent back after it when it shows only under the real server. One server of each kind
+  // that reloads gracefully.
+  if (c.server !== "waitress" && !c.config?.gunicornBind) {
+    it(
+      "refuses a release whose health path fails in-process: up fails with the app's own error, no request fails",
+      async () => {
+        const initPy = path.join(appDir, "sample", "__init__.py");
+        const good = fs.readFileSync(initPy, "utf8");
+        const releaseBefore = (await sshExec(host, "readlink /srv/sample/current")).stdout.trim();
+        fs.writeFileSync(
+          initPy,
+          good.replace("    def index():\n", '    def index():\n        raise RuntimeError("templates missing for " + os.environ["API_TOKEN"])\n'),
+        );
+        try {
+          const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up());
+          expect(result.status).toBe("rejected");
+          const message = result.status === "rejected" ? String(result.reason) : "";
+          expect(message).toContain("RuntimeError: templates missing for [secret]");
+          expect(message).toContain("the new release answered GET / (called in-process as the app user, before the switch) with 500 INTERNAL SERVER ERROR");
+          expect(message).not.toContain(SECRET);
+          expectLoad("change", c.label, "release failing its health path in-process (up fails, nothing switched)", load, true);
+          expect((await sshExec(host, "readlink /srv/sample/current")).stdout.trim()).toBe(releaseBefore);
+        } finally {
+          fs.writeFileSync(initPy, good);
+        }
+      },
+      STEP,
+    );
+
+    it(
+      "goes back to the release it replaced when the site probe fails after the switch, and fails up; the next up tries again",
+      async () => {
+        const initPy = path.join(appDir, "sample", "__init__.py");
+        const good = fs.readFileSync(initPy, "utf8");
+        const releaseBefore = (await sshExec(host, "readlink /srv/sample/current")).stdout.trim();
+        // Fine when called in-process, broken under the real server.
+        const broken = good.replace(
+          "    def index():\n",
+          '    def index():\n        if request.environ.get("SERVER_SOFTWARE") != "flaskstack-check":\n            return "broken under the server", 500\n',
+        );
+        fs.writeFileSync(initPy, broken);
+        await stack.setConfig("healthTimeoutSecs", { value: "10" });
+        const wentBack = /it went back to the release it replaced, which answers/;
+        try {
+          const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up());
+          expect(result.status).toBe("rejected");
+          const message = result.status === "rejected" ? String(result.reason) : "";
+          expect(message).toContain("last answer: 500 INTERNAL SERVER ERROR");
+          expect(message).toMatch(wentBack);
+          expect(message).not.toContain(SECRET);
+          // Requests fail from the switch until the probe gives up (healthTimeoutSecs) and the revert: measured.
+          expectLoad("change", c.label, "release failing the site probe (up fails, went back)", load, false);
+          expect((await sshExec(host, "readlink /srv/sample/current")).stdout.trim()).toBe(releaseBefore);
+          expect((await get(`${url}/`)).status).toBe(200);
+          if (c.server === "uwsgi") {
+            // Nothing reports success over the old release: the same program tries the new one again.
+            await expect(stack.up()).rejects.toThrow(wentBack);
+            expect((await sshExec(host, "readlink /srv/sample/current")).stdout.trim()).toBe(releaseBefore);
+          }
+        } finally {
+          fs.writeFileSync(initPy, good);
+          await stack.removeConfig("healthTimeoutSecs");
+        }
+        const fixed = await stack.up();
+        printed.push(fixed.stdout + fixed.stderr);
+        expect(fixed.summary.result).toBe("succeeded");
+        expect((await sshExec(host, "readlink /srv/sample/current")).stdout.trim()).toBe(releaseBefore);
+        expect((await sshExec(host, "ls /srv/sample/releases | wc -l")).stdout.trim()).toBe("1");
+        expect((await get(`${url}/`)).status).toBe(200);
+      },
+      STEP,
+    );
+  }
 
   it(
     "fails up with nginx's own message on a broken site, and the old site keeps serving",

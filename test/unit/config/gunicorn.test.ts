@@ -33,7 +33,14 @@ describe("resolveGunicorn", () => {
     ["processUser", "app"],
     ["stopSignal", "TERM"],
     ["stopWaitSecs", 35],
-    ["listener", { protocol: "http", address: { kind: "unix", path: "/run/app/gunicorn.sock", permissions: { owner: "app", group: "app", mode: 0o777 } } }],
+    [
+      "listener",
+      {
+        protocol: "http",
+        address: { kind: "unix", path: "/run/app/gunicorn.sock", permissions: { owner: "app", group: "app", mode: 0o777 } },
+        handoff: { kind: "unix", path: "/run/app/gunicorn-handoff.sock", permissions: { owner: "app", group: "app", mode: 0o777 } },
+      },
+    ],
     ["requiredDirs", ["/run/app", "/var/log/app"]],
   ])("GIVEN no args WHEN resolved THEN %s defaults to %j", (key, expected) => {
     expect(defaults[key as keyof typeof defaults]).toEqual(expected);
@@ -69,6 +76,7 @@ describe("resolveGunicorn", () => {
     expect(s.listener).toEqual({
       protocol: "http",
       address: { kind: "unix", path: "/srv/app/gunicorn.sock", permissions: { owner: "app", group: "app", mode: 0o770 } },
+      handoff: { kind: "unix", path: "/srv/app/gunicorn-handoff.sock", permissions: { owner: "app", group: "app", mode: 0o770 } },
     });
   });
 

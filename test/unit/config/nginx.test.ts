@@ -10,7 +10,7 @@ describe("resolveNginxSite", () => {
   it.each<[string, unknown]>([
     ["upstreamName", "app_backend"],
     ["protocol", "uwsgi"],
-    ["upstreams", [{ listener: UWSGI_UNIX, weight: 1, maxFails: 1, failTimeout: "10s" }]],
+    ["upstreams", [{ listener: UWSGI_UNIX, weight: 1, maxFails: 0, failTimeout: "10s" }]],
     ["balance", "round_robin"],
     ["keepalive", 0],
     ["listen", 80],
@@ -99,6 +99,7 @@ describe("resolveNginxSite wiring checks", () => {
     expect(socket).toEqual({
       protocol: "http",
       address: { kind: "unix", path: "/run/app/gunicorn.sock", permissions: { owner: "app", group: "app", mode: 0o777 } },
+      handoff: { kind: "unix", path: "/run/app/gunicorn-handoff.sock", permissions: { owner: "app", group: "app", mode: 0o777 } },
     });
     expect(() => resolveNginxSite({ name: "app", upstreams: [socket] })).not.toThrow();
   });

@@ -40,7 +40,14 @@ describe("resolveUwsgi", () => {
     ["processUser", "root"],
     ["stopSignal", "TERM"],
     ["stopWaitSecs", 35],
-    ["listener", { protocol: "uwsgi", address: { kind: "unix", path: "/run/app/app.sock", permissions: { owner: "app", group: "www-data", mode: 0o660 } } }],
+    [
+      "listener",
+      {
+        protocol: "uwsgi",
+        address: { kind: "unix", path: "/run/app/app.sock", permissions: { owner: "app", group: "www-data", mode: 0o660 } },
+        handoff: { kind: "unix", path: "/run/app/app-handoff.sock", permissions: { owner: "app", group: "www-data", mode: 0o660 } },
+      },
+    ],
     ["requiredDirs", ["/run/app"]],
   ])("GIVEN no args WHEN resolved THEN %s defaults to %j", (key, expected) => {
     expect(defaults[key as keyof typeof defaults]).toEqual(expected);
@@ -86,7 +93,11 @@ describe("resolveUwsgi", () => {
     [{ kind: "http" }, { protocol: "http", address: { kind: "tcp", host: "127.0.0.1", port: 8001 }, uwsgiHttpRouter: true }],
     [
       { kind: "uwsgi-unix", path: "/run/app/x.sock", mode: 0o666, group: "nginx" },
-      { protocol: "uwsgi", address: { kind: "unix", path: "/run/app/x.sock", permissions: { owner: "app", group: "nginx", mode: 0o666 } } },
+      {
+        protocol: "uwsgi",
+        address: { kind: "unix", path: "/run/app/x.sock", permissions: { owner: "app", group: "nginx", mode: 0o666 } },
+        handoff: { kind: "unix", path: "/run/app/x-handoff.sock", permissions: { owner: "app", group: "nginx", mode: 0o666 } },
+      },
     ],
   ])("GIVEN socket %j WHEN resolved THEN the listener is %j", (socket, listener) => {
     expect(resolveUwsgi({ socket }, CTX).listener).toEqual(listener);

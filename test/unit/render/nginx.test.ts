@@ -35,7 +35,8 @@ describe("renderNginxSite", () => {
       [
         HEADER,
         "upstream app_backend {",
-        "    server unix:/run/app/app.sock;",
+        "    server unix:/run/app/app.sock max_fails=0;",
+        "    server unix:/run/app/app-handoff.sock backup max_fails=0;",
         "}",
         "",
         "server {",
@@ -106,7 +107,8 @@ describe("renderNginxSite", () => {
         "limit_req_zone $binary_remote_addr zone=app_req:10m rate=10r/s;",
         "",
         "upstream app_backend {",
-        "    server unix:/run/app/app.sock;",
+        "    server unix:/run/app/app.sock max_fails=0;",
+        "    server unix:/run/app/app-handoff.sock backup max_fails=0;",
         "}",
         "",
         "server {",
@@ -159,7 +161,7 @@ describe("renderNginxSite", () => {
       listen: 8080,
       listenTls: 8443,
     });
-    expect(text.split("\n").slice(5, 12)).toEqual([
+    expect(text.split("\n").slice(6, 13)).toEqual([
       "server {",
       "    listen 8080 default_server;",
       "    listen [::]:8080 default_server;",

@@ -1,0 +1,142 @@
+/**
+ * A restart that drops no request, for a server on a unix socket behind nginx: a standby instance
+ * of the same program starts beside it on the handoff socket (nginx's `backup` server for this
+ * one), takes over the socket's name, and serves while the server restarts; then it goes.
+ *
+ * 1. The standby starts from the files on disk now (the server's config copied with its own socket,
+ *    pid file and FIFO), as a supervisor program of its own, and must accept connections.
+ * 2. The socket's name is pointed at the standby (a hard link renamed over it): new connections go
+ *    there, while the server finishes what it accepted (`drainSecs`).
+ * 3. The server stops and starts again (or supervisor takes its changed section). While it is
+ *    down, its socket is missing or refuses, and nginx passes requests to the backup: the standby.
+ * 4. Once the server accepts again and the standby has finished its requests, the standby goes.
+ *
+ * A standby that does not come up leaves everything as it was (the caller restarts in place). A
+ * server that does not come back leaves the standby serving, and fails: the next `up` starts the
+ * server, then removes the standby.
+ */
+import { shellCommand, shellQuote as q } from "../quote";
+
+export interface HandoffSpec {
+  /** The supervisor program being restarted. */
+  readonly program: string;
+  /** The standby's program name. */
+  readonly standby: string;
+  /** The standby's `[program:…]` section (autostart off: it runs only during a handoff). */
+  readonly section: string;
+  /** Where that section is written for supervisor: `/etc/supervisor/conf.d/<standby>.conf`. */
+  readonly sectionFile: string;
+  /** The server's unix socket, and the standby's (the upstream's `backup` in nginx). */
+  readonly socket: string;
+  readonly handoffSocket: string;
+  /** The server's config file and the copy the standby reads (absent for a server configured by its command). */
+  readonly configFile?: { readonly path: string; readonly copy: string };
+  /** Paths of the running instance replaced in that copy (socket, pid file, FIFO) with the standby's. */
+  readonly replacements: readonly (readonly [string, string])[];
+  /** Seconds to wait for each instance to run and accept. */
+  readonly startWaitSecs: number;
+  /** Seconds an instance no longer reached by new connections keeps running, to finish what it accepted. */
+  readonly drainSecs: number;
+  /** The standby's and the server's stderr logs: their last lines explain a failure. */
+  readonly standbyLog: string;
+  readonly serverLog: string;
+}
+
+/** `copy.py <from> <to> [<old> <new>]…`: the file with each old string replaced; every old one must occur. */
+export const COPY_WITH_PY = String.raw`
+import sys
+src, dst, pairs = sys.argv[1], sys.argv[2], sys.argv[3:]
+text = open(src).read()
+for old, new in zip(pairs[0::2], pairs[1::2]):
+    if old not in text:
+        sys.exit("flaskstack: %s does not name %s: no standby" % (src, old))
+    text = text.replace(old, new)
+with open(dst, "w") as f:
+    f.write(text)
+`;
+
+/** `accepts.py <socket> <seconds>`: waits until a unix socket accepts a connection. */
+export const ACCEPTS_PY = String.raw`
+import socket, sys, time
+path, deadline = sys.argv[1], time.monotonic() + float(sys.argv[2])
+while True:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.settimeout(2)
+        s.connect(path)
+        sys.exit(0)
+    except OSError as e:
+        if time.monotonic() >= deadline:
+            sys.exit("flaskstack: %s does not accept connections: %s" % (path, e))
+        time.sleep(0.2)
+    finally:
+        s.close()
+`;
+
+/**
+ * Shell functions (POSIX sh, root): `handoff start|update` restarts the program through a standby
+ * (`update`: supervisor takes the program's changed section), returning non-zero with nothing
+ * changed when the standby cannot start, or 2 when the server did not come back (the standby
+ * serves); `handoff_cleanup` removes a standby left over; `handoff_retire` lets one finish first.
+ */
+export function handoffFunctions(spec: HandoffSpec): string {
+  const prog = q(spec.program);
+  const standby = q(spec.standby);
+  const sock = q(spec.socket);
+  const hsock = q(spec.handoffSocket);
+  const ctl = (...a: string[]) => shellCommand(["supervisorctl", ...a]);
+  const copy = spec.configFile;
+  return [
+    `ho_wait() {`,
+    `  i=0`,
+    `  while [ "$i" -lt ${spec.startWaitSecs} ]; do`,
+    `    st=$(supervisorctl status "$1" 2>&1 || true)`,
+    `    case "$st" in *RUNNING*) python3 -c ${q(ACCEPTS_PY)} "$2" ${spec.startWaitSecs} >&2 && return 0; break;; *FATAL*|*BACKOFF*|*EXITED*|*STOPPED*) break;; esac`,
+    `    sleep 1; i=$((i + 1))`,
+    `  done`,
+    `  echo "$st" >&2; tail -n 20 "$3" >&2 2>/dev/null || true`,
+    `  return 1`,
+    `}`,
+    `handoff_cleanup() {`,
+    `  if [ -e ${q(spec.sectionFile)} ] || supervisorctl status ${standby} >/dev/null 2>&1; then`,
+    `    ${ctl("stop", spec.standby)} >/dev/null 2>&1 || true`,
+    `    ${ctl("remove", spec.standby)} >/dev/null 2>&1 || true`,
+    `    rm -f ${q(spec.sectionFile)} ${hsock}${copy ? ` ${q(copy.copy)}` : ""}`,
+    `    ${ctl("reread")} >/dev/null 2>&1 || true`,
+    `  fi`,
+    `}`,
+    `handoff() {`,
+    `  handoff_cleanup`,
+    ...(copy
+      ? [
+          `  python3 -c ${q(COPY_WITH_PY)} ${q(copy.path)} ${q(copy.copy)} ${spec.replacements.map(([a, b]) => `${q(a)} ${q(b)}`).join(" ")} >&2 || return 1`,
+          `  chown --reference=${q(copy.path)} ${q(copy.copy)} && chmod --reference=${q(copy.path)} ${q(copy.copy)} || return 1`,
+        ]
+      : []),
+    `  printf '%s' ${q(spec.section)} > ${q(spec.sectionFile)} || return 1`,
+    `  echo "flaskstack: $(date +%T) starting the standby ${spec.standby} on ${spec.handoffSocket}" >&2`,
+    `  ${ctl("reread")} >/dev/null && ${ctl("add", spec.standby)} >/dev/null && ${ctl("start", spec.standby)} >&2 || true`,
+    `  if ! ho_wait ${standby} ${hsock} ${q(spec.standbyLog)}; then`,
+    `    echo "flaskstack: the standby did not come up" >&2; handoff_cleanup; return 1`,
+    `  fi`,
+    // New connections reach the standby from here on; the server finishes what it accepted.
+    `  ln -f ${hsock} ${q(`${spec.socket}.flaskstack-tmp`)} && mv -f ${q(`${spec.socket}.flaskstack-tmp`)} ${sock} || { handoff_cleanup; return 1; }`,
+    `  sleep ${spec.drainSecs}`,
+    `  echo "flaskstack: $(date +%T) restarting ${spec.program}; the standby serves meanwhile" >&2`,
+    `  ${ctl("stop", spec.program)} >&2 || true`,
+    // Whatever the name leads to now, the server binds it afresh; until then nginx uses the backup.
+    `  rm -f ${sock}`,
+    `  if [ "$1" = update ]; then ${ctl("update", spec.program)} >&2 || true; else ${ctl("start", spec.program)} >&2 || true; fi`,
+    `  if ! ho_wait ${prog} ${sock} ${q(spec.serverLog)}; then`,
+    `    echo "flaskstack: ${spec.program} did not come back; the standby ${spec.standby} keeps serving" >&2; return 2`,
+    `  fi`,
+    `  sleep ${spec.drainSecs}`,
+    `  handoff_cleanup`,
+    `  echo "flaskstack: $(date +%T) ${spec.program} is back; the standby is gone" >&2`,
+    `}`,
+    // After the server was started some other way: a standby still serving finishes, then goes.
+    `handoff_retire() {`,
+    `  if [ -e ${q(spec.sectionFile)} ]; then sleep ${spec.drainSecs}; handoff_cleanup; fi`,
+    `}`,
+  ].join("\n");
+}

@@ -1,0 +1,222 @@
+/**
+ * The handoff, run for real: /bin/sh runs the functions against a stub `supervisorctl` whose
+ * programs are small Python servers on unix sockets (each answers every connection with its name
+ * and generation, and on TERM closes and unlinks its socket path, as uWSGI's vacuum and Gunicorn
+ * do). A client connects again and again the way nginx does with a `backup` server: the socket
+ * first, the handoff socket when that one is missing or refuses. No connection may go unanswered.
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { handoffFunctions } from "../../../components/remote/handoff";
+
+const SERVER_PY = String.raw`
+import os, signal, socket, sys
+cfg, label = sys.argv[1], sys.argv[2]
+path = [l.split("=", 1)[1].strip() for l in open(cfg) if l.startswith("socket")][0]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    os.unlink(path)
+except FileNotFoundError:
+    pass
+s.bind(path)
+s.listen(64)
+def stop(*_):
+    s.close()
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    os._exit(0)
+signal.signal(signal.SIGTERM, stop)
+while True:
+    c, _ = s.accept()
+    try:
+        c.sendall((label + "\n").encode())
+    except OSError:
+        pass  # a client that only checked it could connect
+    c.close()
+`;
+
+// Programs: `app` reads app.ini, `app-handoff` the copy; `add` needs the section file.
+const STUB = String.raw`#!/bin/sh
+T="$STUB"
+name="$2"
+cfg() { case "$1" in *-handoff) echo "$T/app-handoff.ini";; *) echo "$T/app.ini";; esac; }
+alive() { [ -f "$T/$1.pid" ] && kill -0 "$(cat "$T/$1.pid")" 2>/dev/null; }
+start() {
+  if [ -f "$T/fail-$1" ]; then echo "$1: ERROR (spawn error)"; return 7; fi
+  gen=$(( $(cat "$T/gen-$1" 2>/dev/null || echo 0) + 1 )); echo "$gen" > "$T/gen-$1"
+  python3 "$T/server.py" "$(cfg "$1")" "$1#$gen" >/dev/null 2>&1 &
+  echo $! > "$T/$1.pid"
+  for i in 1 2 3 4 5 6 7 8 9 10; do [ -S "$(sed -n 's/^socket = //p' "$(cfg "$1")")" ] && break; sleep 0.1; done
+  echo "$1: started"
+}
+stop() {
+  if alive "$1"; then pid=$(cat "$T/$1.pid"); kill "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done; fi
+  rm -f "$T/$1.pid"; echo "$1: stopped"
+}
+echo "$*" >> "$T/calls"
+case "$1" in
+  status) if alive "$name"; then echo "$name RUNNING pid $(cat "$T/$name.pid")"; elif [ -f "$T/fail-$name" ]; then echo "$name FATAL Exited too quickly"; exit 3; else echo "$name STOPPED"; exit 3; fi;;
+  reread) echo "No config updates to processes";;
+  add) [ -f "$T/conf.d/$name.conf" ] || { echo "ERROR: no such process/group: $name"; exit 1; }; touch "$T/added-$name"; echo "$name: added process group";;
+  remove) rm -f "$T/added-$name"; echo "$name: removed process group";;
+  start) start "$name";;
+  stop) stop "$name";;
+  update|restart) stop "$name"; start "$name";;
+esac
+`;
+
+let dir: string;
+const sock = () => path.join(dir, "app.sock");
+const hsock = () => path.join(dir, "app-handoff.sock");
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "flaskstack-handoff-"));
+  fs.mkdirSync(path.join(dir, "bin"));
+  fs.mkdirSync(path.join(dir, "conf.d"));
+  fs.writeFileSync(path.join(dir, "bin", "supervisorctl"), STUB, { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, "server.py"), SERVER_PY);
+  fs.writeFileSync(path.join(dir, "app.ini"), `[server]\nsocket = ${sock()}\nprocesses = 4\n`, { mode: 0o640 });
+});
+afterEach(() => {
+  for (const p of ["app", "app-handoff"]) {
+    const pid = path.join(dir, `${p}.pid`);
+    if (fs.existsSync(pid)) {
+      try {
+        process.kill(Number(fs.readFileSync(pid, "utf8")), "SIGKILL");
+      } catch {
+        // gone already
+      }
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function script(call: string): string {
+  const functions = handoffFunctions({
+    program: "app",
+    standby: "app-handoff",
+    section: "[program:app-handoff]\ncommand=/bin/true\nautostart=false\n",
+    sectionFile: path.join(dir, "conf.d", "app-handoff.conf"),
+    socket: sock(),
+    handoffSocket: hsock(),
+    configFile: { path: path.join(dir, "app.ini"), copy: path.join(dir, "app-handoff.ini") },
+    replacements: [[sock(), hsock()]],
+    startWaitSecs: 5,
+    drainSecs: 1,
+    standbyLog: path.join(dir, "standby.log"),
+    serverLog: path.join(dir, "server.log"),
+  });
+  return `set -eu\n${functions}\n${call}`;
+}
+
+function sh(call: string): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn("/bin/sh", ["-c", script(call)], { env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, STUB: dir } });
+    let stderr = "";
+    p.stderr.on("data", (d) => (stderr += d));
+    p.stdout.on("data", (d) => (stderr += d));
+    p.on("close", (code) => resolve({ code: code ?? -1, stderr }));
+  });
+}
+
+/** One connection the way nginx makes it with a backup server; resolves to the answer, or the failure. */
+function ask(): Promise<string> {
+  const once = (p: string) =>
+    new Promise<string>((resolve, reject) => {
+      const c = net.connect({ path: p });
+      let data = "";
+      let connected = false;
+      c.on("connect", () => (connected = true));
+      c.on("data", (d) => (data += d));
+      c.on("end", () => (data ? resolve(data.trim()) : reject(Object.assign(new Error("closed without an answer"), { connected }))));
+      c.on("error", (e) => reject(Object.assign(e, { connected })));
+    });
+  return once(sock()).catch((e: { connected?: boolean; message: string }) => {
+    // nginx passes to the next server only when it could not connect (or send) at all.
+    if (e.connected) return `FAILED ${e.message}`;
+    return once(hsock()).catch((e2: Error) => `FAILED ${e.message}, backup: ${e2.message}`);
+  });
+}
+
+/** Asks over and over, two at a time, until `done` settles; returns every answer. */
+async function underLoad<T>(work: Promise<T>): Promise<{ result: T; answers: string[] }> {
+  const answers: string[] = [];
+  let finished = false;
+  const client = async () => {
+    while (!finished) answers.push(await ask());
+  };
+  const clients = [client(), client()];
+  const result = await work.finally(() => (finished = true));
+  await Promise.all(clients);
+  return { result, answers };
+}
+
+const run = (cmd: string) => sh(`supervisorctl ${cmd} >/dev/null`);
+
+describe("handoff", () => {
+  it("GIVEN a running server WHEN it is restarted through a standby THEN every connection is answered, the standby served meanwhile, and it is gone after", async () => {
+    await run("start app");
+    expect(await ask()).toBe("app#1");
+    const { result, answers } = await underLoad(sh("handoff start"));
+    expect(result.stderr).toContain("app is back; the standby is gone");
+    expect(result.code).toBe(0);
+    expect(answers.filter((a) => a.startsWith("FAILED"))).toEqual([]);
+    expect(new Set(answers)).toEqual(new Set(["app#1", "app-handoff#1", "app#2"]));
+    expect(await ask()).toBe("app#2");
+    // The standby, its section, its config copy and its socket are gone; the copy had its own socket.
+    expect(fs.existsSync(path.join(dir, "app-handoff.pid"))).toBe(false);
+    expect(["conf.d/app-handoff.conf", "app-handoff.ini", "app-handoff.sock", "added-app-handoff"].filter((f) => fs.existsSync(path.join(dir, f)))).toEqual([]);
+    const calls = fs.readFileSync(path.join(dir, "calls"), "utf8");
+    expect(calls).toContain("start app-handoff");
+    expect(calls).toContain("remove app-handoff");
+  }, 60_000);
+
+  it("GIVEN update mode THEN supervisor's update restarts the server", async () => {
+    await run("start app");
+    const r = await sh("handoff update");
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, "calls"), "utf8")).toMatch(/^update app$/m);
+    expect(await ask()).toBe("app#2");
+  }, 60_000);
+
+  it("GIVEN a standby that cannot start THEN it returns 1 and the server, untouched, keeps serving", async () => {
+    await run("start app");
+    fs.writeFileSync(path.join(dir, "fail-app-handoff"), "");
+    fs.writeFileSync(path.join(dir, "standby.log"), "ImportError: no module named shop\n");
+    const r = await sh("handoff start || echo rc=$?");
+    expect(r.stderr).toContain("the standby did not come up");
+    expect(r.stderr).toContain("ImportError: no module named shop");
+    expect(r.stderr).toContain("rc=1");
+    expect(await ask()).toBe("app#1");
+    expect(fs.existsSync(path.join(dir, "conf.d", "app-handoff.conf"))).toBe(false);
+  }, 60_000);
+
+  it("GIVEN a server that does not come back THEN it returns 2 and the standby keeps serving; handoff_retire removes it once the server runs", async () => {
+    await run("start app");
+    fs.writeFileSync(path.join(dir, "fail-app"), "");
+    const r = await sh("handoff start || echo rc=$?");
+    expect(r.stderr).toContain("app did not come back; the standby app-handoff keeps serving");
+    expect(r.stderr).toContain("rc=2");
+    expect(await ask()).toBe("app-handoff#1");
+
+    fs.rmSync(path.join(dir, "fail-app"));
+    await run("start app");
+    const retired = await sh("handoff_retire");
+    expect(retired.code).toBe(0);
+    expect(await ask()).toBe("app#2");
+    expect(fs.existsSync(path.join(dir, "app-handoff.pid"))).toBe(false);
+  }, 60_000);
+
+  it("GIVEN a config that does not name the socket THEN there is no standby and nothing changes", async () => {
+    await run("start app");
+    fs.writeFileSync(path.join(dir, "app.ini"), `[server]\nsocket = ${path.join(dir, "other.sock")}\n`);
+    const r = await sh("handoff start || echo rc=$?");
+    expect(r.stderr).toContain("does not name");
+    expect(r.stderr).toContain("rc=1");
+  }, 60_000);
+});
