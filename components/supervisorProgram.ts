@@ -23,6 +23,12 @@ export interface SupervisorProgramArgs extends ProgramSpec {
    * @default []
    */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * Shell functions of a handoff (`handoffFunctions`, set by the WSGI services for a server on a unix
+   * socket): a changed section of a running program is applied through a standby, dropping nothing.
+   * @default none: `supervisorctl update` restarts it in place
+   */
+  readonly handoff?: string;
 }
 
 export class SupervisorProgram extends pulumi.ComponentResource {
@@ -37,7 +43,7 @@ export class SupervisorProgram extends pulumi.ComponentResource {
 
   constructor(name: string, args: SupervisorProgramArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flaskstack:index:SupervisorProgram", name, {}, opts);
-    const { host, directories, dependsOn, ...spec } = args;
+    const { host, directories, dependsOn, handoff, ...spec } = args;
     try {
       this.settings = resolveSupervisorProgram(spec);
     } catch (e) {
@@ -75,8 +81,19 @@ export class SupervisorProgram extends pulumi.ComponentResource {
           ...dirs.map((d) => shellCommand(["install", "-d", "-m", d.mode, "-o", d.owner, "-g", d.group, d.path])),
           // supervisord may not run yet right after the package was installed.
           "if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then systemctl enable --now --quiet supervisor; fi",
-          ctl("reread"),
-          ctl("update", s.name),
+          ...(handoff
+            ? [
+                handoff,
+                // A running program whose section changed restarts through its standby.
+                `if ${ctl("status", s.name)} >/dev/null 2>&1 && ${ctl("reread")} | grep -qxF ${q(`${s.name}: changed`)}; then`,
+                `  rc=0; handoff update || rc=$?`,
+                `  case "$rc" in 0) ;; 2) exit 1;; *) echo "flaskstack: updating ${s.name} in place" >&2; ${ctl("update", s.name)};; esac`,
+                `else`,
+                `  ${ctl("reread")}`,
+                `  ${ctl("update", s.name)}`,
+                `fi`,
+              ]
+            : [ctl("reread"), ctl("update", s.name)]),
           // `update` starts it; wait for RUNNING (or fail with supervisor's own status and log tail).
           `for i in $(seq 1 ${Math.max(10, s.startsecs * 4 + 10)}); do`,
           `  st=$(${ctl("status", s.name)} || true)`,
@@ -88,7 +105,7 @@ export class SupervisorProgram extends pulumi.ComponentResource {
         // The file's write nonce: `update` runs after every write of the file, also after a failed
         // `up` that left supervisor on other text.
         triggers: [this.config, ...dirs.map((d) => `${d.path}:${d.owner}:${d.group}:${d.mode}`), file.stdout],
-        tag: { kind: "supervisor", program: s.name, startSecs: s.startsecs, file: this.configPath },
+        tag: { kind: "supervisor", program: s.name, startSecs: s.startsecs, file: this.configPath, ...(handoff ? { handoff: true } : {}) },
       },
       { parent: this, dependsOn: [file] },
     );

@@ -129,6 +129,13 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
     stopwaitsecs: spec.stopWaitSecs,
     logDir: ctx.logDir,
   };
+  const startWaitSecs = Math.max(10, (programArgs.startsecs ?? 3) * 4 + 10);
+  let handoff: string | undefined;
+  try {
+    handoff = standbyFunctions(spec, programArgs, resolveSupervisorProgram(programArgs).stderrLogfile, startWaitSecs);
+  } catch (e) {
+    throw resourceError(e, owner);
+  }
   const program = new SupervisorProgram(
     `${name}-program`,
     {
@@ -136,16 +143,10 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
       // The run dir is FlaskApp's (tmpfiles.d recreates it at boot); the rest belongs to the server.
       directories: spec.requiredDirs.filter((p) => p !== ctx.runDir).map((p) => ({ path: p, owner: ctx.user, group: ctx.group, mode: "0750" })),
       dependsOn: [app.ready, ...(configFile ? [configFile] : [])],
+      handoff,
     },
     { parent: owner },
   );
-  const startWaitSecs = Math.max(10, program.settings.startsecs * 4 + 10);
-  let handoff: string | undefined;
-  try {
-    handoff = standbyFunctions(spec, programArgs, program.settings.stderrLogfile, startWaitSecs);
-  } catch (e) {
-    throw resourceError(e, owner);
-  }
 
   // Runs when the config, the code or the environment changed: the script compares what the server
   // started with (recorded on the host) with the files now on disk and restarts, reloads or does
@@ -159,6 +160,7 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
     codeReload: spec.codeReloadKind ?? spec.reloadKind,
     envReload: spec.envReloadKind ?? spec.reloadKind,
     startSecs: program.settings.startsecs,
+    ...(handoff ? { handoff: true } : {}),
   };
   const applyFile = applyFilePath(ctx.configDir, spec.program);
   // The tokens are the apply's decision inputs (config/actions.ts): the report reads them.

@@ -158,18 +158,18 @@ const app = new FlaskApp("sample", {
   wsgiServers: ["waitress"],
 });
 
-// Waitress (pure Python, one process) on a local port, trusting nginx's X-Forwarded-* headers.
-// Its settings are command-line flags, so a change restarts it after requests in flight finish.
+// Waitress (pure Python, one process) on its unix socket, trusting nginx's X-Forwarded-* headers.
+// Its settings are command-line flags, so a change restarts it: through a standby on the handoff
+// socket, which serves meanwhile.
 const waitress = new WaitressService("sample-waitress", {
   app,
-  listen: { kind: "tcp", port: 8080 },
   threads: 8,
   channelTimeout: 60,
   stopWaitSecs: 20,
 });
 
 export const listener = waitress.listener;
-export const argv = waitress.argv; // [/srv/sample/venv/bin/waitress-serve, --listen=127.0.0.1:8080, …]
+export const argv = waitress.argv; // [/srv/sample/venv/bin/waitress-serve, --unix-socket=/run/sample/waitress.sock, …]
 `,
   SupervisorProgram: `import * as pulumi from "@pulumi/pulumi";
 import { FlaskApp, Host, packagesFor, SupervisorProgram } from "flaskstack";

@@ -66,6 +66,8 @@ export interface ServerProfile {
   readonly envReload: ReloadKind;
   /** Seconds supervisor waits before it counts a (re)start as up: about how long a restart drops requests. */
   readonly startSecs: number;
+  /** A restart goes through a standby on the handoff socket (a server on a unix socket): nothing is dropped. */
+  readonly handoff?: boolean;
 }
 
 /** One line saying what an action does to the server and whether requests are dropped. */
@@ -102,5 +104,10 @@ export function describeServerAction(action: ServerAction, profile: ServerProfil
 }
 
 function restartText(profile: ServerProfile): string {
-  return `restart: requests dropped for about ${Math.max(1, profile.startSecs)} s`;
+  return restartDescription(profile.startSecs, profile.handoff === true);
+}
+
+/** What a restart does to requests: through a standby nothing is dropped, else about `startSecs`. */
+export function restartDescription(startSecs: number, handoff: boolean): string {
+  return handoff ? "restart through a standby on the handoff socket, no requests dropped" : `restart: requests dropped for about ${Math.max(1, startSecs)} s`;
 }

@@ -3,7 +3,7 @@
  * (old and new text), what each server's apply will do, code and requirements changes. Commands are
  * recognised by their review tag (config/tokens.ts), never by the shape of their script. Pure.
  */
-import { describeServerAction, ServerAction, ServerChange, ServerProfile, serverRowFor } from "../config/actions";
+import { describeServerAction, restartDescription, ServerAction, ServerChange, ServerProfile, serverRowFor } from "../config/actions";
 import { HOST_LABEL, parseFingerprints, parseTokens, ReviewTag, reviewTagOf } from "../config/tokens";
 
 /** The engine's stand-in for a value not known until apply. */
@@ -227,7 +227,7 @@ function addTagged(h: HostChanges, tag: ReviewTag | undefined, op: Op, before: C
         program: tag.program,
         server: "supervisor",
         action: op === "create" ? "start" : op === "delete" ? "stop" : "update",
-        does: op === "create" ? "start" : op === "delete" ? "stop and remove" : `restart: requests dropped for about ${Math.max(1, tag.startSecs)} s`,
+        does: op === "create" ? "start" : op === "delete" ? "stop and remove" : restartDescription(tag.startSecs, tag.handoff === true),
         because: op === "create" ? "new program" : op === "delete" ? "program removed" : "program section changed (`supervisorctl update`)",
       });
       return true;

@@ -136,7 +136,12 @@ describe("resolveNginxSite wiring checks", () => {
       false,
     ],
     ["permissions unknown", { protocol: "uwsgi", address: { kind: "unix", path: "/run/a.sock" } }, true],
-    ["Waitress default unix socket (660, group app)", resolveWaitress({ listen: { kind: "unix" } }, CTX).listener, false],
+    ["Waitress's default unix socket (777 inside the run dir)", resolveWaitress({}, CTX).listener, true],
+    [
+      "a Waitress unix socket outside the run dir (660, group app)",
+      resolveWaitress({ listen: { kind: "unix", path: "/srv/app/w.sock" } }, CTX).listener,
+      false,
+    ],
   ])("GIVEN %s WHEN checked for nginx (www-data) THEN accepted is %p", (_what, listener, accepted) => {
     const run = () => resolveNginxSite({ name: "app", upstreams: [listener] });
     if (accepted) {

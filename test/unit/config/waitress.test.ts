@@ -10,18 +10,25 @@ describe("resolveWaitress", () => {
     ["callable", "app"],
     ["call", false],
     ["workingDirectory", "/srv/app/current"],
-    ["listen", { kind: "tcp", host: "127.0.0.1", port: 8080 }],
+    ["listen", { kind: "unix", path: "/run/app/waitress.sock", mode: 0o777 }],
     ["threads", 4],
     ["connectionLimit", 100],
     ["channelTimeout", 120],
     ["maxRequestHeaderSize", 262144],
     ["maxRequestBodySize", 1073741824],
     ["urlScheme", "http"],
-    ["trustedProxy", { address: "127.0.0.1", headers: ["x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto"] }],
+    ["trustedProxy", { address: "localhost", headers: ["x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto"] }],
     ["processUser", "app"],
     ["stopSignal", "INT"],
     ["stopWaitSecs", 10],
-    ["listener", { protocol: "http", address: { kind: "tcp", host: "127.0.0.1", port: 8080 } }],
+    [
+      "listener",
+      {
+        protocol: "http",
+        address: { kind: "unix", path: "/run/app/waitress.sock", permissions: { owner: "app", group: "app", mode: 0o777 } },
+        handoff: { kind: "unix", path: "/run/app/waitress-handoff.sock", permissions: { owner: "app", group: "app", mode: 0o777 } },
+      },
+    ],
     ["requiredDirs", ["/run/app"]],
   ])("GIVEN no args WHEN resolved THEN %s defaults to %j", (key, expected) => {
     expect(defaults[key as keyof typeof defaults]).toEqual(expected);
@@ -32,11 +39,18 @@ describe("resolveWaitress", () => {
     expect([s.module, s.callable, s.call]).toEqual(["manage", "create_app", true]);
   });
 
-  it("GIVEN a unix socket WHEN resolved THEN the trusted proxy is Waitress's name for a unix peer", () => {
-    const s = resolveWaitress({ listen: { kind: "unix" } }, CTX);
-    expect(s.listen).toEqual({ kind: "unix", path: "/run/app/waitress.sock", mode: 0o660 });
+  it("GIVEN a unix socket outside the run dir WHEN resolved THEN it is mode 660 and the trusted proxy is Waitress's name for a unix peer", () => {
+    const s = resolveWaitress({ listen: { kind: "unix", path: "/srv/app/waitress.sock" } }, CTX);
+    expect(s.listen).toEqual({ kind: "unix", path: "/srv/app/waitress.sock", mode: 0o660 });
     expect(s.trustedProxy?.address).toBe("localhost");
-    expect(s.listener.address).toEqual({ kind: "unix", path: "/run/app/waitress.sock", permissions: { owner: "app", group: "app", mode: 0o660 } });
+    expect(s.listener.address).toEqual({ kind: "unix", path: "/srv/app/waitress.sock", permissions: { owner: "app", group: "app", mode: 0o660 } });
+  });
+
+  it("GIVEN a TCP listen WHEN resolved THEN 127.0.0.1:8080, trusted as the proxy, and no handoff socket", () => {
+    const s = resolveWaitress({ listen: { kind: "tcp" } }, CTX);
+    expect(s.listen).toEqual({ kind: "tcp", host: "127.0.0.1", port: 8080 });
+    expect(s.trustedProxy?.address).toBe("127.0.0.1");
+    expect(s.listener).toEqual({ protocol: "http", address: { kind: "tcp", host: "127.0.0.1", port: 8080 } });
   });
 
   it("GIVEN behindProxy false WHEN resolved THEN no proxy is trusted", () => {

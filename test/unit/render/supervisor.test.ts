@@ -38,7 +38,7 @@ describe("renderSupervisorProgram", () => {
   });
 
   it("GIVEN a Waitress program with directory and environment WHEN rendered THEN those lines are exactly these", () => {
-    const waitress = resolveWaitress({}, CTX);
+    const waitress = resolveWaitress({ listen: { kind: "tcp" } }, CTX);
     const text = renderSupervisorProgram(
       resolveSupervisorProgram({
         name: "web",

@@ -3,8 +3,8 @@ import { renderWaitressArgv } from "../../../components/render";
 import { CTX, FACTORY_CTX } from "../fixtures";
 
 describe("renderWaitressArgv", () => {
-  it("GIVEN default settings WHEN rendered THEN the argv is exactly this", () => {
-    expect(renderWaitressArgv(resolveWaitress({}, CTX))).toEqual([
+  it("GIVEN a TCP listen and otherwise default settings WHEN rendered THEN the argv is exactly this", () => {
+    expect(renderWaitressArgv(resolveWaitress({ listen: { kind: "tcp" } }, CTX))).toEqual([
       "/srv/app/venv/bin/waitress-serve",
       "--listen=127.0.0.1:8080",
       "--threads=4",
