@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { BENCH, max, mdTable, median, min, Result, RESULTS_DIR, Row } from "./lib/common";
-import { PeersData, renderPeersTables } from "./lib/peerFigures";
+import { PeersData, PHASE_LABEL, phaseFigures, renderPeersTables } from "./lib/peerFigures";
 
 const ORDER = ["cold", "noop", "change", "throughput", "fleet", "pi", "bigapp", "peers"];
 
@@ -56,6 +56,19 @@ function stamp(r: Result): string {
   );
 }
 
+/** The peers' summary lines, judged on their bootstrap intervals (met, missed, or unclear when it straddles the goal). */
+function peersSummary(r: Result): string[][] {
+  const data = r.peers as PeersData;
+  const main = data.variants.find((v) => v.delayMs === 0);
+  return (main ? phaseFigures(main) : []).map((f) => [
+    r.title,
+    `${PHASE_LABEL[f.phase]}: flaskstack ÷ ${f.peer} (95 % interval ${f.interval.low.toFixed(2)}–${f.interval.high.toFixed(2)})`,
+    `${f.interval.ratio.toFixed(2)}×`,
+    `≤ ${f.goal}× faster peer`,
+    f.verdict === "unclear" ? "**unclear**" : verdict(f.verdict === "met"),
+  ]);
+}
+
 export function renderReport(results: Result[], findings: string): string {
   const out: string[] = [
     "# flaskstack benchmarks",
@@ -72,15 +85,17 @@ export function renderReport(results: Result[], findings: string): string {
     mdTable(
       ["measurement", "figure", "ratio / value", "goal", "met"],
       results.flatMap((r) =>
-        r.rows
-          .filter((row) => row.met !== null)
-          .map((row) => [
-            r.title,
-            row.metric,
-            row.ratio !== undefined ? `${row.ratio.toFixed(2)}×` : fmt(median(row.samples), row.unit),
-            row.goal,
-            verdict(row.met),
-          ]),
+        r.peers
+          ? peersSummary(r)
+          : r.rows
+              .filter((row) => row.met !== null)
+              .map((row) => [
+                r.title,
+                row.metric,
+                row.ratio !== undefined ? `${row.ratio.toFixed(2)}×` : fmt(median(row.samples), row.unit),
+                row.goal,
+                verdict(row.met),
+              ]),
       ),
     ),
     "",
