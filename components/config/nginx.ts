@@ -134,7 +134,12 @@ export interface NginxSiteArgs {
   readonly serverNames?: readonly string[];
   /** Load balancing between several upstreams. @default "round_robin" */
   readonly balance?: "round_robin" | "least_conn";
-  /** Idle keep-alive connections to HTTP upstreams (the uwsgi protocol has none); 0 disables. @default 16 */
+  /**
+   * Idle keep-alive connections to HTTP upstreams (the uwsgi protocol has none); 0 disables.
+   * @default 16; 0 when an upstream has a handoff socket (a unix socket: a new connection costs little
+   * there, and a stale keep-alive connection would be retried on the backup server, which answers only
+   * during a restart)
+   */
   readonly keepalive?: number;
   /** Directories served by nginx directly. @default [] */
   readonly staticLocations?: readonly NginxStaticLocationArgs[];
@@ -325,7 +330,9 @@ export function resolveNginxSite(args: NginxSiteArgs): NginxSiteSettings {
       failTimeout: u.failTimeout ?? "10s",
     })),
     balance: args.balance ?? "round_robin",
-    keepalive: protocol === "http" ? (args.keepalive ?? 16) : 0,
+    // With a backup (handoff) server, nginx retries a request that met a keep-alive connection closed by
+    // an exiting worker on the backup, not on a fresh connection to the same server: so none by default.
+    keepalive: protocol === "http" ? (args.keepalive ?? (upstreamArgs.some((u) => u.listener.handoff) ? 0 : 16)) : 0,
     listen: args.listen ?? 80,
     listenTls: args.listenTls ?? 443,
     ipv6: args.ipv6 ?? false,

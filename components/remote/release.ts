@@ -40,6 +40,9 @@ export function releaseScript(spec: ReleaseScriptSpec): pulumi.Output<string> {
       "set -eu",
       `d=${q(spec.releaseDir)}`,
       `a=${q(spec.archive)}`,
+      // One unpack at a time: one whose SSH connection dropped may still be running on the host.
+      `exec 9>"$(dirname "$d")/.lock"`,
+      `flock 9`,
       `if [ ! -d "$d" ]; then`,
       `  if [ ! -f "$a" ]; then`,
       `    echo "flaskstack: the release archive $a is not on the host; copy it again with: pulumi up --replace "${q(urn)} >&2`,

@@ -24,6 +24,9 @@ export function venvScript(spec: VenvScriptSpec): string {
   return [
     "set -eu",
     `v=${q(spec.venvDir)}`,
+    // One build at a time: one whose SSH connection dropped may still be running on the host.
+    `exec 9>"$(dirname "$v")/.lock"`,
+    `flock 9`,
     `if [ ! -e "$v/.flaskstack-complete" ]; then`,
     `  rm -rf "$v"`,
     `  trap 'rm -rf "$v"' EXIT`,

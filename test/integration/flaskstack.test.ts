@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
+import { spawn } from "child_process";
 import { sshExec, startHosts, TestHost } from "../hosts/harness";
 import { get, getUntil, postJson, SAMPLE_LOAD, underLoad } from "./http";
 import { expectLoad } from "./loadLog";
@@ -93,6 +94,15 @@ const CASES: ServerCase[] = [
     sameMaster: false,
   },
 ];
+
+/** Runs `docker <args>` (e.g. an exec in the host's container, which is no SSH login); resolves to its exit code. */
+function docker(args: string[]): Promise<{ code: number }> {
+  return new Promise((resolve) => {
+    const p = spawn("docker", args, { stdio: "ignore" });
+    p.on("close", (code) => resolve({ code: code ?? -1 }));
+    p.on("error", () => resolve({ code: -1 }));
+  });
+}
 
 /** SSH logins the host's sshd has accepted so far. */
 async function acceptedLogins(h: TestHost): Promise<number> {
@@ -389,6 +399,44 @@ describe.each(CASES)("the stack with $label", (c) => {
         expect(venvAfter).not.toBe(venvBefore);
         const imported = await sshExec(host, `/srv/sample/${venvAfter}/bin/python -c 'import six; print(six.__version__)'`);
         expect(imported.stdout.trim()).toBe("1.17.0");
+      },
+      STEP,
+    );
+
+  // A dropped connection (a Pi's Wi-Fi, a VPN) is the same whatever serves behind it: once.
+  if (c.server === "uwsgi")
+    it(
+      "completes on the next up when the SSH connections drop in the middle of one (a venv being built), no request failing",
+      async () => {
+        const venvBefore = (await sshExec(host, "readlink /srv/sample/venv")).stdout.trim();
+        fs.appendFileSync(path.join(appDir, "requirements.txt"), "idna==3.10\n");
+        // Once pip runs on the host, every SSH session of the login user ends (sshd's per-connection
+        // processes; the listener stays): the commands lose their connection, as on a dropped link.
+        const cutWhenPipRuns = async () => {
+          for (let i = 0; i < 600; i++) {
+            const pip = await docker(["exec", host.name, "pgrep", "-f", "bin/pip .*install"]);
+            if (pip.code === 0) {
+              await docker(["exec", host.name, "pkill", "-f", `^sshd: ${host.user}`]);
+              return true;
+            }
+            await new Promise((r) => setTimeout(r, 200));
+          }
+          return false;
+        };
+        const cut = cutWhenPipRuns();
+        const first = await underLoad(url, SAMPLE_LOAD, () => stack.up());
+        expect(await cut).toBe(true);
+        expect(first.result.status).toBe("rejected");
+        expectLoad("fault", c.label, "SSH connections dropped during an up (up fails)", first.load, true);
+
+        const second = await underLoad(url, SAMPLE_LOAD, () => stack.up());
+        if (second.result.status === "rejected") throw second.result.reason;
+        printed.push(second.result.value.stdout + second.result.value.stderr);
+        expectLoad("fault", c.label, "the next up after dropped SSH connections", second.load, true);
+        const venvAfter = (await sshExec(host, "readlink /srv/sample/venv")).stdout.trim();
+        expect(venvAfter).not.toBe(venvBefore);
+        expect((await sshExec(host, `/srv/sample/${venvAfter}/bin/python -c 'import idna; print(idna.__version__)'`)).stdout.trim()).toBe("3.10");
+        expect((await get(`${url}/healthz`)).status).toBe(200);
       },
       STEP,
     );

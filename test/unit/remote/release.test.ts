@@ -94,7 +94,8 @@ describe("release archive", () => {
     const r = await unpack(sampleApp(), mutate);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(message);
-    expect(fs.readdirSync(path.dirname(r.releaseDir))).toEqual([]);
+    // The lock file of the releases directory stays; nothing else.
+    expect(fs.readdirSync(path.dirname(r.releaseDir))).toEqual([".lock"]);
   });
 
   it("refuses files the manifest does not list, or lists differently", async () => {
@@ -103,7 +104,8 @@ describe("release archive", () => {
     const r = await unpack(src, undefined, manifest);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("refusing 'run.sh': differs from the manifest");
-    expect(fs.readdirSync(path.dirname(r.releaseDir))).toEqual([]);
+    // The lock file of the releases directory stays; nothing else.
+    expect(fs.readdirSync(path.dirname(r.releaseDir))).toEqual([".lock"]);
     expect(fs.existsSync(r.uploaded)).toBe(true);
   });
 

@@ -2,7 +2,7 @@
  * The venv build script, run for real by /bin/sh against a stub `python3` and `pip` (each branch: a
  * complete venv left alone, a fresh build, the no-compiler preflight, a failed build cleaned up).
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -17,7 +17,7 @@ function stubs(opts: { cc: boolean }): { bin: string; root: string } {
   dirs.push(root);
   const bin = path.join(root, "bin");
   fs.mkdirSync(bin);
-  for (const tool of ["rm", "cat", "chmod", "touch", "tail", "uname", "mkdir"]) {
+  for (const tool of ["rm", "cat", "chmod", "touch", "tail", "uname", "mkdir", "dirname", "flock"]) {
     const real = ["/bin", "/usr/bin"].map((d) => path.join(d, tool)).find((p) => fs.existsSync(p));
     if (real) fs.symlinkSync(real, path.join(bin, tool));
   }
@@ -127,5 +127,26 @@ describe("venvScript", () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("subprocess-exited-with-error");
     expect(fs.existsSync(r.venv)).toBe(false);
+  });
+
+  it("GIVEN another build holding the venvs lock (one whose SSH connection dropped) WHEN run THEN it waits for it, then builds", () => {
+    const r = build({
+      prepare: (venv) => {
+        // A holder that logs when it lets go; the build's first step (python3 -m venv) logs after it.
+        const holder = spawn(
+          "flock",
+          [path.join(path.dirname(venv), ".lock"), "sh", "-c", `sleep 1; echo holder done >> ${path.join(path.dirname(path.dirname(venv)), "log")}`],
+          {
+            stdio: "ignore",
+          },
+        );
+        holder.unref();
+        // Until the holder has the lock.
+        for (let i = 0; i < 100 && spawnSync("flock", ["-n", path.join(path.dirname(venv), ".lock"), "true"]).status === 0; i++) spawnSync("sleep", ["0.02"]);
+      },
+    });
+    expect(r.status).toBe(0);
+    expect(r.log[0]).toBe("holder done");
+    expect(r.log[1]).toBe(`python3 -m venv ${r.venv}`);
   });
 });
