@@ -11,6 +11,8 @@ import { contentHash } from "./release/archive";
 import {
   applyFilePath,
   handoffFunctions,
+  replaceAll,
+  sectionReplacements,
   applyScript,
   asRoot,
   LiveRelease,
@@ -228,18 +230,27 @@ function standbyFunctions(spec: SupervisedServerSpec, programArgs: SupervisorPro
   if (listener.address.kind !== "unix" || !listener.handoff) return undefined;
   const replacements = spec.instancePaths.map((p) => [p, handoffPath(p)] as const);
   const copy = spec.configFile ? handoffPath(spec.configFile.path) : undefined;
-  const mapArg = (arg: string) => replacements.reduce((a, [from, to]) => a.split(from).join(to), arg === spec.configFile?.path && copy ? copy : arg);
+  const pathPairs = [...(spec.configFile && copy ? [[spec.configFile.path, copy] as const] : []), ...replacements];
   const standby = resolveSupervisorProgram({
     ...programArgs,
     name: `${spec.program}-handoff`,
-    command: programArgs.command.map(mapArg),
+    command: programArgs.command.map((arg) => replaceAll(arg, pathPairs)),
     autostart: false,
     autorestart: false,
   });
+  // The standby's section is made on the host from the program's file, by exact replacements that
+  // no setting changes: a changed setting then changes the program's file, not this script.
+  const pairs = sectionReplacements(
+    { name: spec.program, text: renderSupervisorProgram(resolveSupervisorProgram(programArgs)) },
+    { name: standby.name, text: renderSupervisorProgram(standby) },
+    pathPairs,
+  );
+  if (!pairs) return undefined;
   return handoffFunctions({
     program: spec.program,
     standby: standby.name,
-    section: renderSupervisorProgram(standby),
+    programFile: `/etc/supervisor/conf.d/${spec.program}.conf`,
+    sectionReplacements: pairs,
     sectionFile: `/etc/supervisor/conf.d/${standby.name}.conf`,
     socket: listener.address.path,
     handoffSocket: listener.handoff.path,

@@ -22,8 +22,10 @@ export interface HandoffSpec {
   readonly program: string;
   /** The standby's program name. */
   readonly standby: string;
-  /** The standby's `[program:…]` section (autostart off: it runs only during a handoff). */
-  readonly section: string;
+  /** The program's supervisor file, copied into the standby's with `sectionReplacements` (autostart off). */
+  readonly programFile: string;
+  /** Exact strings replaced in that copy: the section name, autostart, log files, config and instance paths. */
+  readonly sectionReplacements: readonly (readonly [string, string])[];
   /** Where that section is written for supervisor: `/etc/supervisor/conf.d/<standby>.conf`. */
   readonly sectionFile: string;
   /** The server's unix socket, and the standby's (the upstream's `backup` in nginx). */
@@ -80,6 +82,7 @@ while True:
  * serves); `handoff_cleanup` removes a standby left over; `handoff_retire` lets one finish first.
  */
 export function handoffFunctions(spec: HandoffSpec): string {
+  const pairs = (ps: readonly (readonly [string, string])[]) => ps.map(([a, b]) => `${q(a)} ${q(b)}`).join(" ");
   const prog = q(spec.program);
   const standby = q(spec.standby);
   const sock = q(spec.socket);
@@ -109,11 +112,11 @@ export function handoffFunctions(spec: HandoffSpec): string {
     `  handoff_cleanup`,
     ...(copy
       ? [
-          `  python3 -c ${q(COPY_WITH_PY)} ${q(copy.path)} ${q(copy.copy)} ${spec.replacements.map(([a, b]) => `${q(a)} ${q(b)}`).join(" ")} >&2 || return 1`,
+          `  python3 -c ${q(COPY_WITH_PY)} ${q(copy.path)} ${q(copy.copy)} ${pairs(spec.replacements)} >&2 || return 1`,
           `  chown --reference=${q(copy.path)} ${q(copy.copy)} && chmod --reference=${q(copy.path)} ${q(copy.copy)} || return 1`,
         ]
       : []),
-    `  printf '%s' ${q(spec.section)} > ${q(spec.sectionFile)} || return 1`,
+    `  python3 -c ${q(COPY_WITH_PY)} ${q(spec.programFile)} ${q(spec.sectionFile)} ${pairs(spec.sectionReplacements)} >&2 || { rm -f ${q(spec.sectionFile)}; return 1; }`,
     `  echo "flaskstack: $(date +%T) starting the standby ${spec.standby} on ${spec.handoffSocket}" >&2`,
     `  ${ctl("reread")} >/dev/null && ${ctl("add", spec.standby)} >/dev/null && ${ctl("start", spec.standby)} >&2 || true`,
     `  if ! ho_wait ${standby} ${hsock} ${q(spec.standbyLog)}; then`,
@@ -139,4 +142,27 @@ export function handoffFunctions(spec: HandoffSpec): string {
     `  if [ -e ${q(spec.sectionFile)} ]; then sleep ${spec.drainSecs}; handoff_cleanup; fi`,
     `}`,
   ].join("\n");
+}
+
+/** `text` with each pair's first string replaced by its second, in order (what `COPY_WITH_PY` does). */
+export function replaceAll(text: string, pairs: readonly (readonly [string, string])[]): string {
+  return pairs.reduce((t, [from, to]) => t.split(from).join(to), text);
+}
+
+/**
+ * The replacements that turn the program's rendered section into the standby's, or undefined when
+ * no such set of exact strings does (then there is no standby, and a restart is supervisor's). Only
+ * names, paths and the autostart/autorestart/log lines: nothing a setting change alters.
+ */
+export function sectionReplacements(
+  program: { readonly name: string; readonly text: string },
+  standby: { readonly name: string; readonly text: string },
+  paths: readonly (readonly [string, string])[],
+): (readonly [string, string])[] | undefined {
+  const lineOf = (text: string, key: string) => text.split("\n").find((l) => l.startsWith(`${key}=`));
+  const keyed = ["autostart", "autorestart", "stdout_logfile", "stderr_logfile"]
+    .map((k) => [lineOf(program.text, k), lineOf(standby.text, k)] as const)
+    .filter((p): p is readonly [string, string] => p[0] !== undefined && p[1] !== undefined && p[0] !== p[1]);
+  const all = [[`[program:${program.name}]`, `[program:${standby.name}]`] as const, ...keyed, ...paths];
+  return replaceAll(program.text, all) === standby.text ? all : undefined;
 }

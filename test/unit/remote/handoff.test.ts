@@ -10,7 +10,10 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { handoffFunctions } from "../../../components/remote/handoff";
+import { handoffPath, resolveSupervisorProgram, resolveWaitress } from "../../../components/config";
+import { renderSupervisorProgram, renderWaitressArgv } from "../../../components/render";
+import { handoffFunctions, replaceAll, sectionReplacements } from "../../../components/remote/handoff";
+import { CTX } from "../fixtures";
 
 const SERVER_PY = String.raw`
 import os, signal, socket, sys
@@ -81,6 +84,7 @@ beforeEach(() => {
   fs.writeFileSync(path.join(dir, "bin", "supervisorctl"), STUB, { mode: 0o755 });
   fs.writeFileSync(path.join(dir, "server.py"), SERVER_PY);
   fs.writeFileSync(path.join(dir, "app.ini"), `[server]\nsocket = ${sock()}\nprocesses = 4\n`, { mode: 0o640 });
+  fs.writeFileSync(path.join(dir, "conf.d", "app.conf"), "[program:app]\ncommand=/bin/true\nautostart=true\n");
 });
 afterEach(() => {
   for (const p of ["app", "app-handoff"]) {
@@ -100,7 +104,11 @@ function script(call: string): string {
   const functions = handoffFunctions({
     program: "app",
     standby: "app-handoff",
-    section: "[program:app-handoff]\ncommand=/bin/true\nautostart=false\n",
+    programFile: path.join(dir, "conf.d", "app.conf"),
+    sectionReplacements: [
+      ["[program:app]", "[program:app-handoff]"],
+      ["autostart=true", "autostart=false"],
+    ],
     sectionFile: path.join(dir, "conf.d", "app-handoff.conf"),
     socket: sock(),
     handoffSocket: hsock(),
@@ -169,6 +177,7 @@ describe("handoff", () => {
     expect(new Set(answers)).toEqual(new Set(["app#1", "app-handoff#1", "app#2"]));
     expect(await ask()).toBe("app#2");
     // The standby, its section, its config copy and its socket are gone; the copy had its own socket.
+    expect(fs.readFileSync(path.join(dir, "calls"), "utf8")).toContain("add app-handoff");
     expect(fs.existsSync(path.join(dir, "app-handoff.pid"))).toBe(false);
     expect(["conf.d/app-handoff.conf", "app-handoff.ini", "app-handoff.sock", "added-app-handoff"].filter((f) => fs.existsSync(path.join(dir, f)))).toEqual([]);
     const calls = fs.readFileSync(path.join(dir, "calls"), "utf8");
@@ -219,4 +228,34 @@ describe("handoff", () => {
     expect(r.stderr).toContain("does not name");
     expect(r.stderr).toContain("rc=1");
   }, 60_000);
+});
+
+describe("sectionReplacements", () => {
+  /** A Waitress program's section and its standby's, as the WSGI services render them. */
+  function sections(threads: number) {
+    const w = resolveWaitress({ threads }, CTX);
+    const socket = w.listen.kind === "unix" ? w.listen.path : "";
+    const paths = [[socket, handoffPath(socket)] as const];
+    const args = { name: "app", command: renderWaitressArgv(w), user: "app", logDir: "/var/log/app" };
+    const program = renderSupervisorProgram(resolveSupervisorProgram(args));
+    const standby = renderSupervisorProgram(
+      resolveSupervisorProgram({ ...args, name: "app-handoff", command: args.command.map((a) => replaceAll(a, paths)), autostart: false, autorestart: false }),
+    );
+    return { program, standby, pairs: sectionReplacements({ name: "app", text: program }, { name: "app-handoff", text: standby }, paths) };
+  }
+
+  it("GIVEN a program and its standby WHEN compared THEN exact replacements turn one into the other", () => {
+    const { program, standby, pairs } = sections(4);
+    expect(pairs).toBeDefined();
+    expect(replaceAll(program, pairs ?? [])).toBe(standby);
+  });
+
+  it("GIVEN a changed setting WHEN compared THEN the replacements are the same (the script holding them does not change)", () => {
+    expect(sections(8).pairs).toEqual(sections(4).pairs);
+    expect(JSON.stringify(sections(4).pairs)).not.toContain("threads");
+  });
+
+  it("GIVEN sections no exact replacements relate THEN there is no standby", () => {
+    expect(sectionReplacements({ name: "a", text: "[program:a]\nx=1\n" }, { name: "b", text: "[program:b]\nx=2\n" }, [])).toBeUndefined();
+  });
 });
