@@ -38,8 +38,11 @@ function upstreamBlock(s: NginxSiteSettings): NginxNode {
     ];
     const server = d("server", listenerToString(u.listener), ...params);
     // While the service restarts, a standby instance serves on its handoff socket; nginx goes there
-    // only when this one refuses (the socket is gone or not yet bound again).
-    return u.listener.handoff ? [server, d("server", `unix:${u.listener.handoff.path}`, "backup", "max_fails=0")] : [server];
+    // only when the main one refuses (the socket is gone or not yet bound again).
+    // The main socket is listed twice: a request whose connection it reset before any answer (a worker
+    // that exits as a reload replaces it) is passed once more to it, on a fresh connection, before the
+    // backup. nginx passes on only what it may (not a POST it already sent), as for any upstream.
+    return u.listener.handoff ? [server, server, d("server", `unix:${u.listener.handoff.path}`, "backup", "max_fails=0")] : [server];
   });
   return block(
     "upstream",

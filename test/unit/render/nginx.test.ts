@@ -36,6 +36,7 @@ describe("renderNginxSite", () => {
         HEADER,
         "upstream app_backend {",
         "    server unix:/run/app/app.sock max_fails=0;",
+        "    server unix:/run/app/app.sock max_fails=0;",
         "    server unix:/run/app/app-handoff.sock backup max_fails=0;",
         "}",
         "",
@@ -108,6 +109,7 @@ describe("renderNginxSite", () => {
         "",
         "upstream app_backend {",
         "    server unix:/run/app/app.sock max_fails=0;",
+        "    server unix:/run/app/app.sock max_fails=0;",
         "    server unix:/run/app/app-handoff.sock backup max_fails=0;",
         "}",
         "",
@@ -161,7 +163,7 @@ describe("renderNginxSite", () => {
       listen: 8080,
       listenTls: 8443,
     });
-    expect(text.split("\n").slice(6, 13)).toEqual([
+    expect(text.split("\n").slice(7, 14)).toEqual([
       "server {",
       "    listen 8080 default_server;",
       "    listen [::]:8080 default_server;",
