@@ -163,6 +163,7 @@ export function sectionReplacements(
   const keyed = ["autostart", "autorestart", "stdout_logfile", "stderr_logfile"]
     .map((k) => [lineOf(program.text, k), lineOf(standby.text, k)] as const)
     .filter((p): p is readonly [string, string] => p[0] !== undefined && p[1] !== undefined && p[0] !== p[1]);
-  const all = [[`[program:${program.name}]`, `[program:${standby.name}]`] as const, ...keyed, ...paths];
+  // Only what the section holds: the copy on the host refuses a string it cannot find.
+  const all = [[`[program:${program.name}]`, `[program:${standby.name}]`] as const, ...keyed, ...paths].filter(([from]) => program.text.includes(from));
   return replaceAll(program.text, all) === standby.text ? all : undefined;
 }

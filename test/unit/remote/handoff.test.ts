@@ -248,6 +248,20 @@ describe("sectionReplacements", () => {
     const { program, standby, pairs } = sections(4);
     expect(pairs).toBeDefined();
     expect(replaceAll(program, pairs ?? [])).toBe(standby);
+    // The copy on the host refuses a string the file does not hold: every one is in it.
+    expect((pairs ?? []).filter(([from]) => !program.includes(from))).toEqual([]);
+  });
+
+  it("GIVEN a path only the server's config holds (a pid file) WHEN compared THEN it is not among the section's replacements", () => {
+    const text = "[program:a]\ncommand=/x --config /etc/a.conf\n";
+    const pairs = sectionReplacements({ name: "a", text }, { name: "b", text: "[program:b]\ncommand=/x --config /etc/a-handoff.conf\n" }, [
+      ["/etc/a.conf", "/etc/a-handoff.conf"],
+      ["/run/a/a.pid", "/run/a/a-handoff.pid"],
+    ]);
+    expect(pairs).toEqual([
+      ["[program:a]", "[program:b]"],
+      ["/etc/a.conf", "/etc/a-handoff.conf"],
+    ]);
   });
 
   it("GIVEN a changed setting WHEN compared THEN the replacements are the same (the script holding them does not change)", () => {
