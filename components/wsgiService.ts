@@ -131,10 +131,12 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
     stopwaitsecs: spec.stopWaitSecs,
     logDir: ctx.logDir,
   };
-  const startWaitSecs = Math.max(10, (programArgs.startsecs ?? 3) * 4 + 10);
   let handoff: string | undefined;
+  let startWaitSecs: number;
   try {
-    handoff = standbyFunctions(spec, programArgs, resolveSupervisorProgram(programArgs).stderrLogfile, startWaitSecs);
+    const settings = resolveSupervisorProgram(programArgs);
+    startWaitSecs = Math.max(10, settings.startsecs * 4 + 10);
+    handoff = standbyFunctions(spec, programArgs, settings.stderrLogfile, startWaitSecs);
   } catch (e) {
     throw resourceError(e, owner);
   }

@@ -24,7 +24,12 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-function probe(timeout: number): Promise<{ code: number; out: string; err: string }> {
+/** Runs the probe script for real; `releases` are the apps behind the site. */
+function runProbe(
+  timeout: number,
+  releases?: LiveRelease[],
+  after = ["nginx written 0123", "service abc"],
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
     const script = probeScript({
       scheme: "http",
@@ -33,9 +38,10 @@ function probe(timeout: number): Promise<{ code: number; out: string; err: strin
       path: "/healthz",
       timeoutSecs: timeout,
       errorLog: "/nonexistent/error.log",
+      releases,
     });
     const p = spawn("sh", ["-c", script]);
-    p.stdin.end(probeStdin(["nginx written 0123", "service abc"]));
+    p.stdin.end(probeStdin(after));
     let out = "";
     let err = "";
     p.stdout.on("data", (d) => (out += d));
@@ -43,6 +49,8 @@ function probe(timeout: number): Promise<{ code: number; out: string; err: strin
     p.on("close", (code) => resolve({ code: code ?? -1, out, err }));
   });
 }
+
+const probe = (timeout: number) => runProbe(timeout);
 
 describe("health probe", () => {
   it("waits through 404s and 502s (a reload not yet in effect) until the site answers 2xx", async () => {
@@ -96,26 +104,7 @@ describe("health probe with the releases behind the site", () => {
   const calls = () => (fs.existsSync(path.join(base, "calls")) ? fs.readFileSync(path.join(base, "calls"), "utf8").trim().split("\n") : []);
   const current = () => fs.readlinkSync(path.join(base, "current"));
 
-  function probeWith(releases: LiveRelease[], timeout = 1) {
-    return new Promise<{ code: number; out: string; err: string }>((resolve) => {
-      const script = probeScript({
-        scheme: "http",
-        port,
-        hostHeader: "shop.example",
-        path: "/healthz",
-        timeoutSecs: timeout,
-        errorLog: "/nonexistent",
-        releases,
-      });
-      const p = spawn("sh", ["-c", script]);
-      p.stdin.end(probeStdin([]));
-      let out = "";
-      let err = "";
-      p.stdout.on("data", (d) => (out += d));
-      p.stderr.on("data", (d) => (err += d));
-      p.on("close", (code) => resolve({ code: code ?? -1, out, err }));
-    });
-  }
+  const probeWith = (releases: LiveRelease[], timeout = 1) => runProbe(timeout, releases, []);
 
   let siteServer: http.Server;
   let sitePort = 0;
