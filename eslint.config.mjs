@@ -18,4 +18,21 @@ export default tseslint.config(
     files: ["jest.config.js"],
     languageOptions: { sourceType: "commonjs", globals: { module: "writable" } },
   },
+  {
+    // The CommonJS entry points Pulumi and the set-up run with plain node (the compiled program, its build).
+    files: ["program.js", "scripts/build.js", "bench/stack/index.js"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: {
+        module: "writable",
+        require: "readonly",
+        __dirname: "readonly",
+        process: "readonly",
+        console: "readonly",
+        SharedArrayBuffer: "readonly",
+        Atomics: "readonly",
+      },
+    },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
 );

@@ -11,7 +11,9 @@ const server = config.get("server", { allowedValues: ["uwsgi", "gunicorn", "wait
 const uwsgiSource = config.get("uwsgiSource", { allowedValues: ["apt", "pip"] }) ?? "apt";
 const gunicornBind = config.get("gunicornBind", { allowedValues: ["unix", "tcp"] }) ?? "unix";
 const appName = config.get("appName") ?? "sample";
-const source = path.resolve(config.get("appDir") ?? path.join(__dirname, "examples", "app"));
+// This file runs compiled, from bin/index.js (program.js): the project is the directory above it.
+const projectDir = path.basename(__dirname) === "bin" ? path.dirname(__dirname) : __dirname;
+const source = path.resolve(config.get("appDir") ?? path.join(projectDir, "examples", "app"));
 const processes = config.getNumber("processes", { min: 1, max: 1024 });
 const threads = config.getNumber("threads", { min: 1, max: 256 });
 const healthPath = config.get("healthPath") ?? "/";

@@ -18,16 +18,9 @@ else
   echo "node_modules matches package-lock.json"
 fi
 
-step "flaskstack build (bin/) and the example projects"
+step "flaskstack build (bin/: components/ and the root program) and the example projects"
 # The examples use flaskstack as an outside project would: through its package (file:../..).
-build_stamp="$(cat tsconfig.json tsconfig.build.json package-lock.json $(find components -name '*.ts' | sort) | sha256sum | cut -c1-16)"
-if [ "$(cat bin/.flaskstack-build 2>/dev/null)" != "$build_stamp" ]; then
-  npm run --silent build
-  echo "$build_stamp" > bin/.flaskstack-build
-  echo "built bin/components"
-else
-  echo "bin/components is up to date"
-fi
+node scripts/build.js
 for example in examples/*/package.json; do
   dir="$(dirname "$example")"
   if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.flaskstack-lock" 2>/dev/null; then

@@ -262,7 +262,7 @@ export interface ProgramSnapshot {
 }
 
 /**
- * The root program as committed (HEAD): index.ts, components/, examples/ and bench/stack exported into
+ * The root program as committed (HEAD): index.ts, program.js and its build, components/, examples/ and bench/stack exported into
  * .cache/peers/src-<commit>, with the project's node_modules linked in. Work in progress in the work
  * tree (other people edit components/ while this runs) then cannot change the program between rounds.
  */
@@ -274,31 +274,10 @@ export async function snapshotProgram(): Promise<ProgramSnapshot> {
     fs.mkdirSync(dir, { recursive: true });
     await runOk("bash", [
       "-c",
-      `git -C ${shq(ROOT)} archive ${commit} index.ts components examples bench/stack tsconfig.json package.json | tar -x -C ${shq(dir)}`,
+      `git -C ${shq(ROOT)} archive ${commit} index.ts program.js scripts/build.js components examples bench/stack tsconfig.json tsconfig.build.json package.json package-lock.json | tar -x -C ${shq(dir)}`,
     ]);
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
     fs.writeFileSync(path.join(dir, ".complete"), commit + "\n");
   }
   return { commit, dir, stackDir: path.join(dir, "bench", "stack") };
-}
-
-/**
- * What-if: the same program compiled to JavaScript beforehand (tsc), as a project of the same name
- * (so it runs against the same stack's state) whose `main` is the compiled index.js. Returns its dir.
- */
-export async function precompiledProgram(snap: ProgramSnapshot): Promise<string> {
-  const out = path.join(snap.dir, "js");
-  const projectDir = path.join(out, "bench", "stack");
-  if (!fs.existsSync(path.join(projectDir, "Pulumi.yaml"))) {
-    await runOk(
-      path.join(ROOT, "node_modules", ".bin", "tsc"),
-      ["-p", path.join(snap.stackDir, "tsconfig.json"), "--outDir", out, "--declaration", "false", "--sourceMap", "false", "--noEmit", "false"],
-      { timeoutMs: 300_000 },
-    );
-    fs.writeFileSync(
-      path.join(projectDir, "Pulumi.yaml"),
-      "name: flaskstack-bench\ndescription: The root program compiled to JavaScript beforehand (what-if of the peers measurement).\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n",
-    );
-  }
-  return projectDir;
 }
