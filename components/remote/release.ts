@@ -52,7 +52,11 @@ export function releaseScript(spec: ReleaseScriptSpec): pulumi.Output<string> {
       `  rm -rf "$d.tmp"`,
       `  trap 'rm -rf "$d.tmp"' EXIT`,
       `  mkdir -p "$d.tmp"`,
-      `  python3 -c ${q(UNPACK_PY)} "$a" "$d.tmp"`,
+      `  python3 -c ${q(UNPACK_PY)} "$a" "$d.tmp" || {`,
+      // The unpacker said why (a full disk: "No space left on device"); this says what it means.
+      `    echo "flaskstack: release $d was not unpacked, nothing was switched, the running release keeps serving ($(df -Pk "$(dirname "$d")" | awk 'NR == 2 { print $4 }') KiB free there)" >&2`,
+      `    exit 1`,
+      `  }`,
       // Code is readable by everyone (nginx serves its static files), writable by nobody but root.
       `  chown -R root:root "$d.tmp" && chmod -R u+rwX,go+rX,go-w "$d.tmp"`,
       `  mv "$d.tmp" "$d"`,

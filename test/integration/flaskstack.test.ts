@@ -3,6 +3,7 @@
  * host against a fresh `vm` test host, once per WSGI server — uWSGI on a unix socket behind `uwsgi_pass`, Gunicorn on a unix socket and
  * on TCP behind `proxy_pass`, and Waitress on a unix socket.
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -381,6 +382,51 @@ describe.each(CASES)("the stack with $label", (c) => {
     },
     STEP,
   );
+
+  // A full disk is the same whatever serves behind it: once. releases/ goes onto a small filesystem
+  // holding what it holds and 64 KiB more (a full disk, without filling this machine's), and the new
+  // release carries a 1 MiB file.
+  if (c.server === "uwsgi")
+    it(
+      "fails up with a clear error when the disk fills while a release is unpacked: nothing switched, no request failing; the next up completes",
+      async () => {
+        const releaseBefore = (await sshExec(host, "readlink /srv/sample/current")).stdout.trim();
+        const listing = "sudo -n ls -A /srv/sample/releases";
+        const releasesBefore = (await sshExec(host, listing)).stdout;
+        await sshExec(
+          host,
+          "set -e; cd /srv/sample; used=$(sudo -n du -sk releases | cut -f1); sudo -n mkdir -p /mnt/flaskstack-small; " +
+            "sudo -n mount -t tmpfs -o size=$((used + 64))k tmpfs /mnt/flaskstack-small; sudo -n cp -a releases/. /mnt/flaskstack-small/; " +
+            "sudo -n mount --bind /mnt/flaskstack-small releases",
+        );
+        const big = path.join(appDir, "sample", "static", "big.bin");
+        const bytes = crypto.randomBytes(1 << 20);
+        fs.writeFileSync(big, bytes);
+        try {
+          const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up());
+          expect(result.status).toBe("rejected");
+          const message = result.status === "rejected" ? String(result.reason) : "";
+          expect(message).toContain("No space left on device");
+          expect(message).toMatch(/release \/srv\/sample\/releases\/\S+ was not unpacked, nothing was switched, the running release keeps serving/);
+          expectLoad("fault", c.label, "disk full while a release is unpacked (up fails, nothing switched)", load, true);
+          expect((await sshExec(host, "readlink /srv/sample/current")).stdout.trim()).toBe(releaseBefore);
+          // Nothing half-written is left: not the new release, not its partial directory.
+          expect((await sshExec(host, listing)).stdout).toBe(releasesBefore);
+        } finally {
+          await sshExec(host, "sudo -n umount -l /srv/sample/releases; sudo -n umount -l /mnt/flaskstack-small; true");
+        }
+        // Room again: the next up ships the same release and serves it.
+        const fixed = await stack.up();
+        printed.push(fixed.stdout + fixed.stderr);
+        expect(fixed.summary.result).toBe("succeeded");
+        expect((await sshExec(host, "readlink /srv/sample/current")).stdout.trim()).not.toBe(releaseBefore);
+        const onHost = await sshExec(host, "sha256sum /srv/sample/current/sample/static/big.bin");
+        expect(onHost.stdout.split(" ")[0]).toBe(crypto.createHash("sha256").update(bytes).digest("hex"));
+        const served = await get(`${url}/static/big.bin`);
+        expect([served.status, served.headers["content-length"]]).toEqual([200, String(bytes.length)]);
+      },
+      STEP,
+    );
 
   // One server of each kind that reloads gracefully: a new venv is a code reload like new code.
   if (c.server !== "waitress" && !c.config?.gunicornBind)

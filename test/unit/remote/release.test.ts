@@ -104,6 +104,9 @@ describe("release archive", () => {
     const r = await unpack(src, undefined, manifest);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("refusing 'run.sh': differs from the manifest");
+    expect(r.stderr).toMatch(
+      /flaskstack: release \S+\/releases\/r1 was not unpacked, nothing was switched, the running release keeps serving \(\d+ KiB free there\)/,
+    );
     // The lock file of the releases directory stays; nothing else.
     expect(fs.readdirSync(path.dirname(r.releaseDir))).toEqual([".lock"]);
     expect(fs.existsSync(r.uploaded)).toBe(true);
