@@ -373,6 +373,17 @@ export async function sshExec(h: TestHost, command: string, opts: { input?: stri
   });
 }
 
+/**
+ * Reboots a host as its power button would: systemd's clean shutdown (the container's stop signal),
+ * then a boot. Docker may publish its ports anew: `h` gets the new ones.
+ */
+export async function rebootHost(h: TestHost): Promise<void> {
+  await docker(["restart", "-t", "60", h.name]);
+  h.sshPort = await publishedPort(h.name, 22);
+  h.httpPort = await publishedPort(h.name, 80);
+  h.httpsPort = await publishedPort(h.name, 443);
+}
+
 async function publishedPort(name: string, port: number): Promise<number> {
   const out = (await docker(["port", name, `${port}/tcp`])).trim().split("\n");
   const m = out.map((l) => /^127\.0\.0\.1:(\d+)$/.exec(l.trim())).find((x) => x);

@@ -2,7 +2,8 @@
  * An ordinary refactor: every component of a deployed stack renamed (new resources, then the old
  * ones' deletes). The new resources write the same paths first; the old deletes must leave them,
  * and the site must keep serving throughout, under load. Then the host moves to a new address with
- * new code at the same time: nothing may need the address the host no longer has.
+ * new code at the same time: nothing may need the address the host no longer has. Last, the host
+ * reboots: the site must come back by itself, and the next `up` find nothing to do.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -10,7 +11,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Stack } from "@pulumi/pulumi/automation";
 import { FlaskApp, Host, NginxSite, packagesFor, UwsgiService } from "../../components";
-import { sshExec, startHosts, TestHost } from "../hosts/harness";
+import { rebootHost, sshExec, startHosts, TestHost } from "../hosts/harness";
 import { get, getUntil, SAMPLE_LOAD, underLoad } from "./http";
 import { expectLoad } from "./loadLog";
 import { Listening, startRelay, startTrap } from "./relay";
@@ -69,10 +70,13 @@ describe("renaming every component of a deployed stack", () => {
   /** Relays and traps, closed after the stack is destroyed (the destroy goes through the last relay). */
   const listening: Listening[] = [];
   const dirs: string[] = [];
+  /** Where the relays in front of the host send SSH: its published port, which a reboot may change. */
+  const sshTarget = { host: "127.0.0.1", port: 0 };
 
   beforeAll(async () => {
     [host] = await startHosts("vm", 1, { prefix: "rename" });
     Object.assign(target, { address: host.host, port: host.sshPort, user: host.user, privateKey: host.privateKey });
+    sshTarget.port = host.sshPort;
     stack = await inlineStack({ projectName: "flaskstack-rename", stackName, program: program(target, () => prefix) });
   }, 20 * 60_000);
 
@@ -136,15 +140,14 @@ describe("renaming every component of a deployed stack", () => {
     "moves to a new address with new code: up needs nothing from the old address and keeps serving",
     async () => {
       const url = `http://127.0.0.1:${host.httpPort}`;
-      const ssh = { host: host.host, port: host.sshPort };
-      const before = await startRelay("127.0.0.3", ssh);
+      const before = await startRelay("127.0.0.3", sshTarget);
       listening.push(before);
       Object.assign(target, { address: before.address, port: before.port });
       expect((await stack.up()).summary.result).toBe("succeeded");
 
       await before.close();
       const trap = await startTrap(before.address, before.port);
-      const after = await startRelay("127.0.0.2", ssh);
+      const after = await startRelay("127.0.0.2", sshTarget);
       listening.push(trap, after);
       const appDir = fs.mkdtempSync(path.join(os.tmpdir(), "flaskstack-moved-"));
       dirs.push(appDir);
@@ -162,6 +165,50 @@ describe("renaming every component of a deployed stack", () => {
       expect(JSON.parse(health.body)).toMatchObject({ moved: true, status: "ok" });
       // The new release and the one it replaced; nothing else is left behind.
       expect((await sshExec(host, "ls /srv/sample/releases | wc -l")).stdout.trim()).toBe("2");
+    },
+    20 * 60_000,
+  );
+
+  // A power cut or a kernel update: the host shuts down and boots again (systemd's clean shutdown,
+  // then a start), with nothing done on it by hand. Docker may publish its ports anew, so SSH and
+  // HTTP go through relays that stay where they are and follow the host.
+  it(
+    "comes back by itself when the host reboots, and the next up finds nothing to do and opens no SSH connection",
+    async () => {
+      const web = { host: "127.0.0.1", port: host.httpPort };
+      const webRelay = await startRelay("127.0.0.2", web);
+      listening.push(webRelay);
+      const url = `http://${webRelay.address}:${webRelay.port}`;
+      expect((await get(`${url}/healthz`)).status).toBe(200);
+      const ssh = listening.find((l) => l.address === target.address && l.port === target.port);
+      expect(ssh).toBeDefined();
+
+      const { result, load } = await underLoad(url, SAMPLE_LOAD, async () => {
+        const down = Date.now();
+        await rebootHost(host);
+        Object.assign(sshTarget, { port: host.sshPort });
+        Object.assign(web, { port: host.httpPort });
+        const back = await getUntil(`${url}/healthz`, (a) => a.status === 200, 180_000);
+        return { back, seconds: (Date.now() - down) / 1000 };
+      });
+      if (result.status === "rejected") throw result.reason;
+      // The host was down: requests fail while it boots, measured, not held to zero.
+      expectLoad("fault", SERVER, "host rebooted (back by itself)", load, false);
+      expect(JSON.parse(result.value.back.body)).toMatchObject({ moved: true, status: "ok" });
+      // supervisor calls it RUNNING once it has stayed up its startsecs; it serves before that.
+      const status = await sshExec(
+        host,
+        "for i in $(seq 60); do s=$(sudo -n supervisorctl status sample); case $s in *RUNNING*) break;; esac; sleep 0.5; done; echo $s",
+      );
+      expect(status.stdout).toMatch(/RUNNING/);
+      const page = await get(`${url}/`);
+      expect([page.status, page.body.includes("Renamed safely")]).toEqual([200, true]);
+
+      // The state still describes the host: nothing to do, and no SSH connection to find that out.
+      const dials = ssh!.connections();
+      const up = await stack.up();
+      expect(Object.keys(up.summary.resourceChanges ?? {})).toEqual(["same"]);
+      expect(ssh!.connections()).toBe(dials);
     },
     20 * 60_000,
   );
