@@ -43,7 +43,10 @@ export interface NginxSiteArgs extends Omit<SiteSpec, "upstreams"> {
    * @default "/"
    */
   readonly healthPath?: string;
-  /** Seconds `up` waits for that answer before it fails. @default 60 */
+  /**
+   * Seconds `up` waits for that answer before it fails. An app that answers 500 for 3 s without a break
+   * fails it at once (nginx's own 502 or 504, a server still starting, is waited through). @default 60
+   */
   readonly healthTimeoutSecs?: number;
 }
 

@@ -5,12 +5,23 @@
 import { shellQuote as q } from "../quote";
 import { LiveRelease, releaseFunctions } from "./release";
 
-/** `probe.py <http|https> <port> <Host header> <path> <timeout s>`: polls until a 2xx/3xx answer. */
+/**
+ * How long the app may answer 500 without a break before the probe gives up at once rather than at its
+ * timeout: the new release is loaded and failing (nginx's own 502/504, a server still starting, go on
+ * being waited for), and every second more is a second of failed requests before the revert.
+ */
+export const APP_ERROR_SECS = 3;
+
+/**
+ * `probe.py <http|https> <port> <Host header> <path> <timeout s> <app error s>`: polls until a 2xx/3xx
+ * answer; fails at the timeout, or once the app has answered 500 for `<app error s>` without a break.
+ */
 export const PROBE_PY = String.raw`
 import http.client, ssl, sys, time
-scheme, port, host, path, timeout = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5])
+scheme, port, host, path, timeout, app_error = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5]), float(sys.argv[6])
 deadline = time.monotonic() + timeout
 last = "no answer"
+failing_since = None
 while True:
     try:
         if scheme == "https":
@@ -25,9 +36,19 @@ while True:
             print("GET %s (Host: %s): %d %s" % (path, host, r.status, r.reason))
             sys.exit(0)
         last = "%d %s" % (r.status, r.reason)
+        status = r.status
     except (OSError, http.client.HTTPException) as e:
         last = "%s: %s" % (type(e).__name__, e)
-    if time.monotonic() >= deadline:
+        status = None
+    now = time.monotonic()
+    if status == 500:
+        failing_since = now if failing_since is None else failing_since
+        if now - failing_since >= app_error:
+            sys.stderr.write("flaskstack: the site answered GET %s (Host: %s) on %s://127.0.0.1:%d with 500 for %d s without a break: the app fails; last answer: %s\n" % (path, host, scheme, port, app_error, last))
+            sys.exit(1)
+    else:
+        failing_since = None
+    if now >= deadline:
         break
     time.sleep(0.5)
 sys.stderr.write("flaskstack: the site did not answer GET %s (Host: %s) on %s://127.0.0.1:%d with 2xx or 3xx within %d s; last answer: %s\n" % (path, host, scheme, port, timeout, last))
@@ -51,14 +72,15 @@ export interface ProbeSpec {
  *
  * 1. converge: an app that does not run the release this deploy made live (a revert, a hand) is
  *    switched to it and its server applies it;
- * 2. probe the site through nginx until it answers 2xx/3xx or the timeout ends;
+ * 2. probe the site through nginx until it answers 2xx/3xx, or the timeout ends, or the app has
+ *    answered 500 for `APP_ERROR_SECS` without a break;
  * 3. on failure: the tails of nginx's error log and of each server's log (secrets masked), then each
  *    app goes back to the release it replaced, its server applies that, and the site is probed again.
  *    The step fails either way: its state keeps the old inputs, so the next `up` runs it again.
  */
 export function probeScript(spec: ProbeSpec): string {
   const releases = spec.releases ?? [];
-  const probe = (timeout: number) => `python3 "$prog" ${q(spec.scheme)} ${spec.port} ${q(spec.hostHeader)} ${q(spec.path)} ${timeout}`;
+  const probe = (timeout: number) => `python3 "$prog" ${q(spec.scheme)} ${spec.port} ${q(spec.hostHeader)} ${q(spec.path)} ${timeout} ${APP_ERROR_SECS}`;
   return [
     "set -u",
     'prog=$(mktemp) && trap \'rm -f "$prog"\' EXIT && cat > "$prog"',

@@ -618,7 +618,7 @@ describe.each(CASES)("the stack with $label", (c) => {
           expect(message).toContain("last answer: 500 INTERNAL SERVER ERROR");
           expect(message).toMatch(wentBack);
           expect(message).not.toContain(SECRET);
-          // Requests fail from the switch until the probe gives up (healthTimeoutSecs) and the revert: measured.
+          // Requests fail from the switch until the probe gives up (the app's 500s for APP_ERROR_SECS) and the revert: measured.
           expectLoad("change", c.label, "release failing the site probe (up fails, went back)", load, false);
           expect((await sshExec(host, "readlink /srv/sample/current")).stdout.trim()).toBe(releaseBefore);
           expect((await get(`${url}/`)).status).toBe(200);

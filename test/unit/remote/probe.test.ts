@@ -5,7 +5,7 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
-import { probeScript, probeStdin } from "../../../components/remote/probe";
+import { APP_ERROR_SECS, probeScript, probeStdin } from "../../../components/remote/probe";
 import { LiveRelease, PREVIOUS_FILE } from "../../../components/remote/release";
 
 let server: http.Server;
@@ -59,6 +59,25 @@ describe("health probe", () => {
     expect(r.code).toBe(0);
     expect(r.out.trim()).toBe("GET /healthz (Host: shop.example): 200 OK");
     expect(seen.slice(-3)).toEqual(["shop.example /healthz", "shop.example /healthz", "shop.example /healthz"]);
+  });
+
+  it("gives up at once when the app has answered 500 for APP_ERROR_SECS without a break, not at its timeout", async () => {
+    answers = [500];
+    const started = Date.now();
+    const r = await probe(60);
+    const seconds = (Date.now() - started) / 1000;
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`with 500 for ${APP_ERROR_SECS} s without a break: the app fails; last answer: 500 Internal Server Error`);
+    expect(seconds).toBeGreaterThanOrEqual(APP_ERROR_SECS);
+    expect(seconds).toBeLessThan(30);
+  });
+
+  it("counts the app's 500s only without a break: a 502 between them (a server starting) starts the count again", async () => {
+    // 500 for ~2 s, a 502, 500 for ~2 s, then 200: never 3 s of 500 in a row.
+    answers = [500, 500, 500, 500, 502, 500, 500, 500, 500, 200];
+    const r = await probe(60);
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe("GET /healthz (Host: shop.example): 200 OK");
   });
 
   it("fails after its timeout with the last answer", async () => {
