@@ -24,12 +24,14 @@ export async function noop(runs: number): Promise<Result> {
     const commands: number[] = [];
     const touched: string[] = [];
     const touchedPerRun: number[] = [];
+    let unchanged = 0;
     for (let i = 0; i < runs; i++) {
       const mark = await journalMark(h);
       const up = await timedUp(stack);
       const act = await activitySince(h, mark);
       log(`noop run ${i + 1}/${runs}: ${up.seconds}s, ${act.connections} connections, changes ${JSON.stringify(up.changes)}`);
       seconds.push(up.seconds);
+      unchanged = up.changes.same ?? 0;
       programStart.push(up.programStart ?? NaN);
       connections.push(act.connections);
       commands.push(act.commands);
@@ -84,7 +86,7 @@ export async function noop(runs: number): Promise<Result> {
               ["part", "median (s)"],
               [
                 ["`up` start → first resource (CLI, language host, node loading the compiled program)", round(median(programStart), 2)],
-                ["first resource → exit (registering 20 unchanged resources, diffs, checkpoint)", round(median(seconds) - median(programStart), 2)],
+                [`first resource → exit (registering ${unchanged} unchanged resources, diffs, checkpoint)`, round(median(seconds) - median(programStart), 2)],
               ],
             ) + (touched.length ? `\n\nTouched: ${touched.join(", ")}` : ""),
         },
