@@ -4,13 +4,13 @@
  * new settings and code while the old ones finish their requests); a changed bind restarts it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { GunicornArgs, GunicornSettings, Listener, listenerToString, resolveGunicorn } from "./config";
+import { GunicornArgs, gunicornOnHost, GunicornPlan, GunicornSettings, Listener, listenerToString, planGunicorn } from "./config";
 import { resourceError } from "./errors";
 import { FlaskApp } from "./flaskApp";
 import { shellCommand } from "./quote";
 import { renderGunicornConf } from "./render";
 import { LiveRelease } from "./remote";
-import { superviseServer, VALIDATION_FACTS, WsgiService } from "./wsgiService";
+import { superviseServer, WsgiService } from "./wsgiService";
 
 export interface GunicornServiceArgs extends GunicornArgs {
   /** The app to serve (its `wsgiServers` must include "gunicorn"). */
@@ -27,18 +27,20 @@ export class GunicornService extends pulumi.ComponentResource implements WsgiSer
   /** The rendered gunicorn.conf.py (known once the host's facts are). */
   readonly config: pulumi.Output<string>;
   /**
-   * Settings resolved without the host's facts: the arguments' values and every default that does not
-   * depend on the host. Worker counts here are placeholders; `hostSettings` has what the host runs.
+   * Settings resolved from the arguments alone: every value but `workers`, which is here only when
+   * given (else the host's facts decide it: see `workers` and `hostSettings`).
    */
-  readonly settings: GunicornSettings;
-  /** Settings resolved with the host's facts (known once they are): what the rendered config says. */
+  readonly settings: GunicornPlan;
+  /** `settings` on the host (known once its facts are): what the rendered config says. */
   readonly hostSettings: pulumi.Output<GunicornSettings>;
+  /** Worker processes on the host: the argument, or the default from its facts. */
+  readonly workers: pulumi.Output<number>;
 
   constructor(name: string, args: GunicornServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flaskstack:index:GunicornService", name, {}, opts);
     const { app, ...gunicornArgs } = args;
     try {
-      this.settings = resolveGunicorn(gunicornArgs, { app: app.app, facts: VALIDATION_FACTS });
+      this.settings = planGunicorn(gunicornArgs, { app: app.app });
     } catch (e) {
       throw resourceError(e, this);
     }
@@ -48,7 +50,8 @@ export class GunicornService extends pulumi.ComponentResource implements WsgiSer
     const s = this.settings;
     this.flaskApp = app;
     this.listener = s.listener;
-    this.hostSettings = app.host.facts.apply((facts) => resolveGunicorn(gunicornArgs, { app: app.app, facts }));
+    this.hostSettings = app.host.facts.apply((facts) => gunicornOnHost(s, facts));
+    this.workers = this.hostSettings.apply((h) => h.workers);
     this.config = this.hostSettings.apply(renderGunicornConf);
     const server = superviseServer(this, name, {
       app,
@@ -75,6 +78,6 @@ export class GunicornService extends pulumi.ComponentResource implements WsgiSer
     this.ready = server.reload;
     this.revision = server.revision;
     this.liveRelease = server.liveRelease;
-    this.registerOutputs({ config: this.config, hostSettings: this.hostSettings });
+    this.registerOutputs({ config: this.config, hostSettings: this.hostSettings, workers: this.workers });
   }
 }

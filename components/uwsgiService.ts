@@ -4,13 +4,13 @@
  * `lazyApps`), so no request is dropped.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Listener, reloadCanStall, resolveUwsgi, UwsgiArgs, UwsgiSettings } from "./config";
+import { Listener, planUwsgi, reloadCanStall, UwsgiArgs, uwsgiOnHost, UwsgiPlan, UwsgiSettings } from "./config";
 import { resourceError } from "./errors";
 import { FlaskApp } from "./flaskApp";
 import { shellCommand } from "./quote";
 import { renderUwsgiIni } from "./render";
 import { LiveRelease } from "./remote";
-import { superviseServer, VALIDATION_FACTS, WsgiService } from "./wsgiService";
+import { superviseServer, WsgiService } from "./wsgiService";
 
 export interface UwsgiServiceArgs extends UwsgiArgs {
   /** The app to serve. */
@@ -27,18 +27,20 @@ export class UwsgiService extends pulumi.ComponentResource implements WsgiServic
   /** The rendered ini (known once the host's facts are). */
   readonly config: pulumi.Output<string>;
   /**
-   * Settings resolved without the host's facts: the arguments' values and every default that does not
-   * depend on the host. Worker counts here are placeholders; `hostSettings` has what the host runs.
+   * Settings resolved from the arguments alone: every value but `processes`, which is here only when
+   * given (else the host's facts decide it: see `processes` and `hostSettings`).
    */
-  readonly settings: UwsgiSettings;
-  /** Settings resolved with the host's facts (known once they are): what the rendered config says. */
+  readonly settings: UwsgiPlan;
+  /** `settings` on the host (known once its facts are): what the rendered config says. */
   readonly hostSettings: pulumi.Output<UwsgiSettings>;
+  /** Worker processes on the host: the argument, or the default from its facts. */
+  readonly processes: pulumi.Output<number>;
 
   constructor(name: string, args: UwsgiServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flaskstack:index:UwsgiService", name, {}, opts);
     const { app, ...uwsgiArgs } = args;
     try {
-      this.settings = resolveUwsgi(uwsgiArgs, { app: app.app, facts: VALIDATION_FACTS });
+      this.settings = planUwsgi(uwsgiArgs, { app: app.app });
     } catch (e) {
       throw resourceError(e, this);
     }
@@ -58,7 +60,8 @@ export class UwsgiService extends pulumi.ComponentResource implements WsgiServic
     }
     this.flaskApp = app;
     this.listener = s.listener;
-    this.hostSettings = app.host.facts.apply((facts) => resolveUwsgi(uwsgiArgs, { app: app.app, facts }));
+    this.hostSettings = app.host.facts.apply((facts) => uwsgiOnHost(s, facts));
+    this.processes = this.hostSettings.apply((h) => h.processes);
     this.config = this.hostSettings.apply(renderUwsgiIni);
     const fifo = shellCommand([s.masterFifo]);
     const server = superviseServer(this, name, {
@@ -84,6 +87,6 @@ export class UwsgiService extends pulumi.ComponentResource implements WsgiServic
     this.ready = server.reload;
     this.revision = server.revision;
     this.liveRelease = server.liveRelease;
-    this.registerOutputs({ config: this.config, hostSettings: this.hostSettings });
+    this.registerOutputs({ config: this.config, hostSettings: this.hostSettings, processes: this.processes });
   }
 }

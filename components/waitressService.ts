@@ -10,7 +10,7 @@ import { resourceError } from "./errors";
 import { FlaskApp } from "./flaskApp";
 import { renderWaitressArgv } from "./render";
 import { LiveRelease } from "./remote";
-import { superviseServer, VALIDATION_FACTS, WsgiService } from "./wsgiService";
+import { superviseServer, WsgiService } from "./wsgiService";
 
 export interface WaitressServiceArgs extends WaitressArgs {
   /** The app to serve (its `wsgiServers` must include "waitress"). */
@@ -33,7 +33,7 @@ export class WaitressService extends pulumi.ComponentResource implements WsgiSer
     super("flaskstack:index:WaitressService", name, {}, opts);
     const { app, ...waitressArgs } = args;
     try {
-      this.settings = resolveWaitress(waitressArgs, { app: app.app, facts: VALIDATION_FACTS });
+      this.settings = resolveWaitress(waitressArgs, { app: app.app });
     } catch (e) {
       throw resourceError(e, this);
     }

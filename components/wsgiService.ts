@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { handoffPath, HostFacts, Listener, ReloadKind, resolveSupervisorProgram, ServerProfile } from "./config";
+import { handoffPath, Listener, ReloadKind, resolveSupervisorProgram, ServerProfile } from "./config";
 import { resourceError } from "./errors";
 import { FlaskApp } from "./flaskApp";
 import { contentHash } from "./release/archive";
@@ -27,16 +27,6 @@ import {
 } from "./remote";
 import { renderSupervisorProgram } from "./render";
 import { SupervisorProgram, SupervisorProgramArgs } from "./supervisorProgram";
-
-/** Facts used only to validate arguments while the real ones are unknown (first preview). */
-export const VALIDATION_FACTS: HostFacts = {
-  arch: "x86_64",
-  cores: 1,
-  memoryMb: 1024,
-  osId: "debian",
-  osVersionId: "12",
-  initSystem: "systemd",
-};
 
 /** What every WSGI service exposes to NginxSite. */
 export interface WsgiService extends pulumi.Resource {

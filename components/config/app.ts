@@ -50,8 +50,13 @@ export interface AppContext {
 }
 
 /** What every WSGI resolver needs: the app and the facts of the host it goes to. */
-export interface ResolveContext {
+/** What a server's settings are resolved from without the host: the app. */
+export interface AppResolveContext {
   readonly app: AppContext;
+}
+
+/** The app and the host's facts (for the defaults the host decides, e.g. worker counts). */
+export interface ResolveContext extends AppResolveContext {
   readonly facts: HostFacts;
 }
 

@@ -1,10 +1,10 @@
 /**
  * Gunicorn: arguments → fully resolved settings (pure). Rendered by `renderGunicornConf`.
  */
-import { envLoaderPath, ResolveContext } from "./app";
+import { AppResolveContext, envLoaderPath, ResolveContext } from "./app";
 import { throwIfInvalid } from "./errors";
 import { wsgiEntryToString } from "./entry";
-import { DEFAULT_WORKER_THREADS, defaultWorkerCount, GUNICORN_WORKERS_PER_CORE } from "./facts";
+import { DEFAULT_WORKER_THREADS, defaultWorkerCount, GUNICORN_WORKERS_PER_CORE, HostFacts } from "./facts";
 import { Listener, withHandoff } from "./listener";
 import { parentDir } from "./paths";
 import { absolutePathRule, eachRule, hostRule, intRangeRule, ipSourceRule, oneOfRule, portRule, rule } from "./validate";
@@ -153,11 +153,27 @@ export interface GunicornSettings {
 }
 
 /**
- * Resolve Gunicorn settings for `ctx.app` on a host with `ctx.facts`.
+ * Gunicorn settings resolved from the arguments alone: every value but the one the host's facts
+ * decide, `workers`, which is here only when given (`gunicornOnHost` completes it).
+ */
+export type GunicornPlan = Omit<GunicornSettings, "workers"> & { readonly workers?: number };
+
+/** The settings on a host: the plan, with `workers` from the host's facts unless given. */
+export function gunicornOnHost(plan: GunicornPlan, facts: HostFacts): GunicornSettings {
+  return { ...plan, workers: plan.workers ?? defaultWorkerCount(facts, GUNICORN_WORKERS_PER_CORE) };
+}
+
+/** Resolve Gunicorn settings for `ctx.app` on a host with `ctx.facts`: the plan, completed on the host. */
+export function resolveGunicorn(args: GunicornArgs, ctx: ResolveContext): GunicornSettings {
+  return gunicornOnHost(planGunicorn(args, ctx), ctx.facts);
+}
+
+/**
+ * Resolve Gunicorn settings for `ctx.app` from the arguments alone (no host facts needed).
  * @throws ArgumentError naming every invalid argument.
  */
-export function resolveGunicorn(args: GunicornArgs, ctx: ResolveContext): GunicornSettings {
-  const { app, facts } = ctx;
+export function planGunicorn(args: GunicornArgs, ctx: AppResolveContext): GunicornPlan {
+  const { app } = ctx;
   const bindArgs: GunicornBindArgs = args.bind ?? { kind: "unix" };
   const threads = args.threads ?? (args.workerClass === undefined || args.workerClass === "gthread" ? DEFAULT_WORKER_THREADS : 1);
   throwIfInvalid(
@@ -207,7 +223,7 @@ export function resolveGunicorn(args: GunicornArgs, ctx: ResolveContext): Gunico
     chdir: app.appDir,
     procName: app.name,
     bind,
-    workers: args.workers ?? defaultWorkerCount(facts, GUNICORN_WORKERS_PER_CORE),
+    workers: args.workers,
     workerClass: args.workerClass ?? (threads > 1 ? "gthread" : "sync"),
     threads,
     timeout: args.timeout ?? 30,

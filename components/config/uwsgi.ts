@@ -1,10 +1,10 @@
 /**
  * uWSGI: arguments → fully resolved settings (pure). Rendered by `renderUwsgiIni`.
  */
-import { envLoaderPath, ResolveContext } from "./app";
+import { AppResolveContext, envLoaderPath, ResolveContext } from "./app";
 import { wsgiEntryToString } from "./entry";
 import { throwIfInvalid } from "./errors";
-import { DEFAULT_WORKER_THREADS, defaultWorkerCount } from "./facts";
+import { DEFAULT_WORKER_THREADS, defaultWorkerCount, HostFacts } from "./facts";
 import { Listener, withHandoff } from "./listener";
 import { absolutePathRule, eachRule, hostRule, intRangeRule, oneOfRule, portRule, safeNameRule, rule } from "./validate";
 
@@ -201,11 +201,27 @@ export interface UwsgiSettings {
 const SOCKET_KINDS = ["uwsgi-unix", "uwsgi-tcp", "http-socket", "http"] as const;
 
 /**
- * Resolve uWSGI settings for `ctx.app` on a host with `ctx.facts`.
+ * uWSGI settings resolved from the arguments alone: every value but the one the host's facts decide,
+ * `processes`, which is here only when given (`uwsgiOnHost` completes it).
+ */
+export type UwsgiPlan = Omit<UwsgiSettings, "processes"> & { readonly processes?: number };
+
+/** The settings on a host: the plan, with `processes` from the host's facts unless given. */
+export function uwsgiOnHost(plan: UwsgiPlan, facts: HostFacts): UwsgiSettings {
+  return { ...plan, processes: plan.processes ?? defaultWorkerCount(facts) };
+}
+
+/** Resolve uWSGI settings for `ctx.app` on a host with `ctx.facts`: the plan, completed on the host. */
+export function resolveUwsgi(args: UwsgiArgs, ctx: ResolveContext): UwsgiSettings {
+  return uwsgiOnHost(planUwsgi(args, ctx), ctx.facts);
+}
+
+/**
+ * Resolve uWSGI settings for `ctx.app` from the arguments alone (no host facts needed).
  * @throws ArgumentError naming every invalid argument.
  */
-export function resolveUwsgi(args: UwsgiArgs, ctx: ResolveContext): UwsgiSettings {
-  const { app, facts } = ctx;
+export function planUwsgi(args: UwsgiArgs, ctx: AppResolveContext): UwsgiPlan {
+  const { app } = ctx;
   const socketArgs: UwsgiSocketArgs = args.socket ?? { kind: "uwsgi-unix" };
   throwIfInvalid(
     [
@@ -260,7 +276,7 @@ export function resolveUwsgi(args: UwsgiArgs, ctx: ResolveContext): UwsgiSetting
     pythonpath: args.pythonpath ?? [app.appDir],
     pyimport: [envLoaderPath(app)],
     master: true,
-    processes: args.processes ?? defaultWorkerCount(facts),
+    processes: args.processes,
     threads: args.threads ?? (source === "apt" ? APT_UWSGI_THREADS : DEFAULT_WORKER_THREADS),
     enableThreads: true,
     logRequests: args.logRequests ?? socket.kind === "http",
@@ -292,7 +308,7 @@ export function resolveUwsgi(args: UwsgiArgs, ctx: ResolveContext): UwsgiSetting
   };
 }
 
-function resolveSocket(socket: UwsgiSocketArgs, ctx: ResolveContext): UwsgiSocket {
+function resolveSocket(socket: UwsgiSocketArgs, ctx: AppResolveContext): UwsgiSocket {
   switch (socket.kind) {
     case "uwsgi-unix":
       return {
@@ -313,7 +329,7 @@ function resolveSocket(socket: UwsgiSocketArgs, ctx: ResolveContext): UwsgiSocke
   }
 }
 
-function resolveStats(stats: UwsgiStatsArgs | undefined, ctx: ResolveContext): UwsgiStats | null {
+function resolveStats(stats: UwsgiStatsArgs | undefined, ctx: AppResolveContext): UwsgiStats | null {
   if (stats === undefined) {
     return null;
   }

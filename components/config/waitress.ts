@@ -2,7 +2,7 @@
  * Waitress: arguments → fully resolved settings (pure). Rendered by `renderWaitressArgv` (Waitress is
  * configured on its command line: `waitress-serve --flag=value … module:app`).
  */
-import { ResolveContext } from "./app";
+import { AppResolveContext } from "./app";
 import { throwIfInvalid } from "./errors";
 import { Listener, withHandoff } from "./listener";
 import { parentDir } from "./paths";
@@ -104,7 +104,7 @@ export interface WaitressSettings {
  * Resolve Waitress settings for `ctx.app`.
  * @throws ArgumentError naming every invalid argument.
  */
-export function resolveWaitress(args: WaitressArgs, ctx: ResolveContext): WaitressSettings {
+export function resolveWaitress(args: WaitressArgs, ctx: AppResolveContext): WaitressSettings {
   const { app } = ctx;
   const listenArgs: WaitressListenArgs = args.listen ?? { kind: "unix" };
   const behindProxy = args.behindProxy ?? true;

@@ -102,8 +102,10 @@ describe("the resource graph", () => {
     expect(ini).toMatch(/^processes = 4$/m);
     expect(ini).toMatch(/^threads = 1$/m);
     expect(ini).toMatch(/^plugins = python3$/m);
-    // What the host runs is an output; the facts-free settings keep only what needs no facts.
+    // What the host runs is an output; the settings resolved without the host hold no invented count.
     expect((await value(uwsgi.hostSettings)).processes).toBe(4);
+    expect(await value(uwsgi.processes)).toBe(4);
+    expect(uwsgi.settings.processes).toBeUndefined();
   });
 
   it("GIVEN host facts of a Pi 3 WHEN Gunicorn has no `workers` THEN hostSettings has the fact-based count the config renders", async () => {
@@ -111,6 +113,8 @@ describe("the resource graph", () => {
     const gunicorn = new GunicornService("gunicorn", { app: newApp(host, { wsgiServers: ["gunicorn"] }) });
     // 4 cores × 2, capped by memory: 1024×0.5/60 = 8.
     expect((await value(gunicorn.hostSettings)).workers).toBe(8);
+    expect(await value(gunicorn.workers)).toBe(8);
+    expect(gunicorn.settings.workers).toBeUndefined();
     expect(await value(gunicorn.config)).toMatch(/^workers = 8$/m);
   });
 
@@ -118,6 +122,7 @@ describe("the resource graph", () => {
     const host = newHost();
     const uwsgi = new UwsgiService("uwsgi", { app: newApp(host), source: "apt", processes: 3 });
     expect(await value(uwsgi.config)).toMatch(/^processes = 3$/m);
+    expect([uwsgi.settings.processes, await value(uwsgi.processes)]).toEqual([3, 3]);
   });
 });
 

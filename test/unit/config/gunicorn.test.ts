@@ -1,5 +1,5 @@
-import { ArgumentError, GunicornArgs, resolveGunicorn } from "../../../components/config";
-import { CTX, errorOf, FACTORY_CTX, frozen } from "../fixtures";
+import { ArgumentError, GunicornArgs, gunicornOnHost, planGunicorn, resolveGunicorn } from "../../../components/config";
+import { APP, CTX, errorOf, FACTORY_CTX, frozen, VM_FACTS } from "../fixtures";
 
 describe("resolveGunicorn", () => {
   const defaults = resolveGunicorn({}, CTX);
@@ -118,5 +118,19 @@ describe("resolveGunicorn", () => {
     const error = errorOf(() => resolveGunicorn(args, CTX));
     expect(error).toBeInstanceOf(ArgumentError);
     expect(error.message).toBe(message);
+  });
+});
+
+describe("planGunicorn and gunicornOnHost", () => {
+  it("GIVEN no `workers` WHEN planned without the host THEN the plan has none, and the host's facts decide it", () => {
+    const plan = planGunicorn({}, { app: APP });
+    expect(plan.workers).toBeUndefined();
+    // Two per core, capped by memory.
+    expect(gunicornOnHost(plan, { ...VM_FACTS, cores: 4, memoryMb: 4096 }).workers).toBe(8);
+    expect(gunicornOnHost(plan, VM_FACTS)).toEqual(resolveGunicorn({}, CTX));
+  });
+
+  it("GIVEN `workers` WHEN completed on any host THEN it stays", () => {
+    expect(gunicornOnHost(planGunicorn({ workers: 5 }, { app: APP }), { ...VM_FACTS, cores: 16, memoryMb: 65536 }).workers).toBe(5);
   });
 });

@@ -1,5 +1,5 @@
-import { ArgumentError, reloadCanStall, resolveUwsgi, UwsgiArgs } from "../../../components/config";
-import { CTX, errorOf, FACTORY_CTX, frozen } from "../fixtures";
+import { ArgumentError, planUwsgi, reloadCanStall, resolveUwsgi, UwsgiArgs, uwsgiOnHost } from "../../../components/config";
+import { APP, CTX, errorOf, FACTORY_CTX, frozen, VM_FACTS } from "../fixtures";
 
 describe("resolveUwsgi", () => {
   const defaults = resolveUwsgi({}, CTX);
@@ -161,5 +161,20 @@ describe("resolveUwsgi", () => {
     expect(() => resolveUwsgi({ wsgiFile: "/srv/app/current/wsgi.py" }, FACTORY_CTX)).toThrow(
       "`wsgiFile` cannot be combined with an app factory entry (`module:factory()`): name the app object, or drop `wsgiFile`",
     );
+  });
+});
+
+describe("planUwsgi and uwsgiOnHost", () => {
+  it("GIVEN no `processes` WHEN planned without the host THEN the plan has none, and the host's facts decide it", () => {
+    const plan = planUwsgi({}, { app: APP });
+    expect(plan.processes).toBeUndefined();
+    expect(uwsgiOnHost(plan, { ...VM_FACTS, cores: 4, memoryMb: 4096 }).processes).toBe(4);
+    expect(uwsgiOnHost(plan, { ...VM_FACTS, cores: 1, memoryMb: 512 }).processes).toBe(2);
+    // Everything else is the plan's: resolving is planning, then completing on the host.
+    expect(uwsgiOnHost(plan, VM_FACTS)).toEqual(resolveUwsgi({}, CTX));
+  });
+
+  it("GIVEN `processes` WHEN completed on any host THEN it stays", () => {
+    expect(uwsgiOnHost(planUwsgi({ processes: 3 }, { app: APP }), { ...VM_FACTS, cores: 16, memoryMb: 65536 }).processes).toBe(3);
   });
 });
