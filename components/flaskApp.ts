@@ -17,7 +17,6 @@ import {
   START_ENV_KEY,
   absolutePathRule,
   appRuntimeDir,
-  octalMode,
   resolveRuntimeDirs,
   withoutAptProjects,
   eachRule,
@@ -28,15 +27,16 @@ import {
 } from "./config";
 import { resourceError } from "./errors";
 import { Host } from "./host";
-import { shellCommand, shellQuote as q } from "./quote";
+import { shellQuote as q } from "./quote";
 import { collectAppFiles, contentHash, renderManifest, writeReleaseArchive } from "./release/archive";
 import {
   activateScript,
+  AppBaseSpec,
+  appBaseRemoveScript,
+  appBaseScript,
   asRoot,
-  claimScript,
   entryCheckScript,
   entryCheckStdin,
-  ifOwnerScript,
   managedFile,
   ownerId,
   releaseScript,
@@ -46,7 +46,7 @@ import {
   venvScript,
   withTokens,
 } from "./remote";
-import { renderEnvFile, renderEnvLoader, renderTmpfilesD } from "./render";
+import { renderEnvFile, renderEnvLoader } from "./render";
 
 export interface PipOptions {
   /** `--index-url`. @default PyPI */
@@ -198,45 +198,15 @@ export class FlaskApp extends pulumi.ComponentResource {
     const tmpfiles = `/etc/tmpfiles.d/flaskstack-${app.name}.conf`;
     const [runDir] = resolveRuntimeDirs([appRuntimeDir(app)]);
     const incoming = `${app.baseDir}/incoming`;
-    // The app's directories and user are claimed by this FlaskApp: a renamed or moved FlaskApp's old
-    // delete leaves them to the new one.
+    // Claimed by this FlaskApp: a renamed or moved FlaskApp's old delete leaves them to the new one.
     const baseOwner = ownerId(this, `${name}-base`);
+    const baseSpec = (owner: string): AppBaseSpec => ({ app, loginUser: host.user, incoming, runDir, tmpfilesFile: tmpfiles, owner });
     const base = remoteCommand(
       `${name}-base`,
       conn,
       {
-        create: baseOwner.apply((owner) =>
-          asRoot(
-            conn,
-            [
-              "set -eu",
-              `getent group ${q(app.group)} >/dev/null || groupadd --system ${q(app.group)}`,
-              `id -u ${q(app.user)} >/dev/null 2>&1 || useradd --system --gid ${q(app.group)} --home-dir ${q(app.baseDir)} --no-create-home --shell /usr/sbin/nologin ${q(app.user)}`,
-              shellCommand(["install", "-d", "-m", "0755", "-o", "root", "-g", "root", app.baseDir, `${app.baseDir}/releases`, `${app.baseDir}/venvs`]),
-              // Release archives arrive here over SFTP, as the login user.
-              shellCommand(["install", "-d", "-m", "0700", "-o", host.user, incoming]),
-              shellCommand(["install", "-d", "-m", "0750", "-o", app.user, "-g", app.group, app.logDir]),
-              shellCommand(["install", "-d", "-m", "0750", "-o", "root", "-g", app.group, app.configDir]),
-              `printf '%s' ${q(renderTmpfilesD([runDir]))} > ${q(tmpfiles)}`,
-              `if command -v systemd-tmpfiles >/dev/null; then systemd-tmpfiles --create ${q(tmpfiles)}; else ${shellCommand(["install", "-d", "-m", octalMode(runDir.mode), "-o", runDir.user, "-g", runDir.group, runDir.path])}; fi`,
-              claimScript(app.baseDir, owner),
-            ].join("\n"),
-          ),
-        ),
-        delete: baseOwner.apply((owner) =>
-          asRoot(
-            conn,
-            ifOwnerScript(
-              app.baseDir,
-              owner,
-              [
-                shellCommand(["rm", "-rf", app.baseDir, app.configDir, app.runDir, app.logDir, tmpfiles]),
-                `userdel ${q(app.user)} 2>/dev/null || true`,
-                `groupdel ${q(app.group)} 2>/dev/null || true`,
-              ].join("\n"),
-            ),
-          ),
-        ),
+        create: baseOwner.apply((owner) => asRoot(conn, appBaseScript(baseSpec(owner)))),
+        delete: baseOwner.apply((owner) => asRoot(conn, appBaseRemoveScript(baseSpec(owner)))),
         logging: "stderr",
       },
       { parent: this, dependsOn: [host.packagesReady] },

@@ -7,5 +7,6 @@ export * from "./serverState";
 export * from "./release";
 export * from "./venv";
 export * from "./ownership";
+export * from "./appBase";
 export * from "./probe";
 export * from "./handoff";
