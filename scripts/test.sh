@@ -14,6 +14,9 @@ printf '\n==> Lint (ESLint) and format (Prettier) check\n'
 npx eslint .
 npx prettier --check --log-level warn . || { echo "format: run npm run format" >&2; exit 1; }
 
+printf '\n==> Type check (tsc): the program, components, tests, scripts and benchmarks\n'
+npx tsc -p tsconfig.json --noEmit
+
 printf '\n==> Go tests of the stand-in command plugin\n'
 (cd engine/command-provider && go test -count=1 ./...)
 
