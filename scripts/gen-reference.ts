@@ -9,7 +9,7 @@
  * Everything comes from the TypeScript compiler's view of components/index.ts: the exported
  * ComponentResource classes, their type tokens (the `super(...)` call), their `args` interfaces with
  * every inherited property (`extends UwsgiArgs`, `extends Omit<…>`), `@default` tags, public fields and
- * methods. Only the examples are written here by hand (one per component); test/unit/reference.test.ts
+ * methods. Only the examples are written by hand (one per component, examples/reference/); test/unit/reference.test.ts
  * type-checks them against the real components.
  */
 import * as fs from "fs";
@@ -28,241 +28,18 @@ export const EXAMPLE_MODULE = "flaskstack";
 const HELPERS = ["packagesFor"];
 
 /**
- * One complete example per component: the same cloud VM (203.0.113.10), the same sample app
- * (examples/app, entry `sample:create_app()`), so the examples read as one deployment seen from
- * each component. Each one is a whole Pulumi program and must type-check on its own.
+ * One complete example per component, in examples/reference/<Component>.ts: the same cloud VM
+ * (203.0.113.10), the same sample app (examples/app, entry `sample:create_app()`), so the examples read
+ * as one deployment seen from each component. Each one is a whole Pulumi program and must type-check on
+ * its own (test/unit/reference.test.ts).
  */
-export const EXAMPLES: Readonly<Record<string, string>> = {
-  Host: `import * as pulumi from "@pulumi/pulumi";
-import { Host, packagesFor } from "flaskstack";
-
-const config = new pulumi.Config();
-
-// A Debian 12 cloud VM. The login user has passwordless sudo (so \`sudo\` defaults to true), and the
-// key stays a secret in state and previews. Every package the stack needs is one apt transaction.
-const host = new Host("web-1", {
-  address: "203.0.113.10",
-  user: "deploy",
-  privateKey: config.requireSecret("sshPrivateKey"),
-  packages: packagesFor({ nginx: true, supervisor: true, uwsgiFromApt: true }),
-});
-
-export const facts = host.facts; // { arch: "x86_64", cores: 2, memoryMb: 3931, … } after the first up
-export const installed = host.packages;
-`,
-  FlaskApp: `import * as pulumi from "@pulumi/pulumi";
-import { FlaskApp, Host, packagesFor } from "flaskstack";
-
-const config = new pulumi.Config();
-const host = new Host("web-1", {
-  address: "203.0.113.10",
-  user: "deploy",
-  privateKey: config.requireSecret("sshPrivateKey"),
-  packages: packagesFor({}),
-});
-
-// The code of examples/app ships as a release directory named by its content hash; the venv is
-// rebuilt only when requirements.txt (or a server pin) changes.
-const app = new FlaskApp("sample", {
-  host,
-  name: "sample", // user "sample", /srv/sample, /etc/sample/env, /run/sample, /var/log/sample
-  source: "examples/app", // relative to the Pulumi project
-  entry: "sample:create_app()",
-  wsgiServers: ["gunicorn"],
-  pip: { onlyBinary: true },
-  environment: {
-    GREETING: "Hello from web-1",
-    SECRET_KEY: config.requireSecret("flaskSecretKey"), // stays secret in state and previews
-  },
-});
-
-export const release = app.releaseId;
-export const appDir = app.app.appDir; // /srv/sample/current
-`,
-  UwsgiService: `import * as pulumi from "@pulumi/pulumi";
-import { FlaskApp, Host, packagesFor, UwsgiService } from "flaskstack";
-
-const config = new pulumi.Config();
-const host = new Host("web-1", {
-  address: "203.0.113.10",
-  user: "deploy",
-  privateKey: config.requireSecret("sshPrivateKey"),
-  packages: packagesFor({ uwsgiFromApt: true }),
-});
-const app = new FlaskApp("sample", { host, name: "sample", source: "examples/app", entry: "sample:create_app()" });
-
-// uWSGI from Debian on its default unix socket (/run/sample/sample.sock, group www-data, mode 660),
-// ready for NginxSite. Worker processes default from the host's cores and memory. With lazyApps,
-// new code is rolled out by a chain reload: one worker at a time, no dropped request.
-const uwsgi = new UwsgiService("sample-uwsgi", {
-  app,
-  source: "apt", // one thread per worker: Debian's uWSGI reloads threaded workers with an occasional stall
-  lazyApps: true,
-  harakiri: 60,
-  maxRequests: 5000,
-  stats: { kind: "unix" }, // /run/sample/stats.sock, for uwsgitop
-});
-
-export const listener = uwsgi.listener; // { protocol: "uwsgi", address: { kind: "unix", path: "/run/sample/sample.sock", … } }
-export const ini = uwsgi.config;
-`,
-  GunicornService: `import * as pulumi from "@pulumi/pulumi";
-import { FlaskApp, GunicornService, Host, packagesFor } from "flaskstack";
-
-const config = new pulumi.Config();
-const host = new Host("web-1", {
-  address: "203.0.113.10",
-  user: "deploy",
-  privateKey: config.requireSecret("sshPrivateKey"),
-  packages: packagesFor({}),
-});
-const app = new FlaskApp("sample", {
-  host,
-  name: "sample",
-  source: "examples/app",
-  entry: "sample:create_app()",
-  wsgiServers: ["gunicorn"],
-});
-
-// Gunicorn on TCP, 5 workers of 4 threads (gthread is chosen because threads > 1). A changed setting
-// or new code is a HUP; a changed bind restarts it.
-const gunicorn = new GunicornService("sample-gunicorn", {
-  app,
-  bind: { kind: "tcp", host: "127.0.0.1", port: 8001 },
-  workers: 5,
-  threads: 4,
-  timeout: 60,
-  gracefulTimeout: 30,
-  maxRequests: 2000,
-  maxRequestsJitter: 200,
-});
-
-export const listener = gunicorn.listener; // { protocol: "http", address: { kind: "tcp", host: "127.0.0.1", port: 8001 } }
-export const conf = gunicorn.config;
-`,
-  WaitressService: `import * as pulumi from "@pulumi/pulumi";
-import { FlaskApp, Host, packagesFor, WaitressService } from "flaskstack";
-
-const config = new pulumi.Config();
-const host = new Host("web-1", {
-  address: "203.0.113.10",
-  user: "deploy",
-  privateKey: config.requireSecret("sshPrivateKey"),
-  packages: packagesFor({}),
-});
-const app = new FlaskApp("sample", {
-  host,
-  name: "sample",
-  source: "examples/app",
-  entry: "sample:create_app()",
-  wsgiServers: ["waitress"],
-});
-
-// Waitress (pure Python, one process) on its unix socket, trusting nginx's X-Forwarded-* headers.
-// Its settings are command-line flags, so a change restarts it: through a standby on the handoff
-// socket, which serves meanwhile.
-const waitress = new WaitressService("sample-waitress", {
-  app,
-  threads: 8,
-  channelTimeout: 60,
-  stopWaitSecs: 20,
-});
-
-export const listener = waitress.listener;
-export const argv = waitress.argv; // [/srv/sample/venv/bin/waitress-serve, --unix-socket=/run/sample/waitress.sock, …]
-`,
-  SupervisorProgram: `import * as pulumi from "@pulumi/pulumi";
-import { FlaskApp, Host, packagesFor, SupervisorProgram } from "flaskstack";
-
-const config = new pulumi.Config();
-const host = new Host("web-1", {
-  address: "203.0.113.10",
-  user: "deploy",
-  privateKey: config.requireSecret("sshPrivateKey"),
-  packages: packagesFor({}),
-});
-const app = new FlaskApp("sample", {
-  host,
-  name: "sample",
-  source: "examples/app",
-  entry: "sample:create_app()",
-  environment: { CELERY_BROKER_URL: config.requireSecret("brokerUrl") },
-});
-
-// A Celery worker for the same app (celery in its requirements.txt, tasks in sample/tasks.py): same
-// user, code and environment file as the web server. TERM is Celery's warm shutdown, so running tasks
-// get up to ten minutes to finish before supervisor kills it.
-const worker = new SupervisorProgram("sample-worker", {
-  host,
-  name: "sample-worker",
-  command: app.withEnvironment([
-    \`\${app.app.venvDir}/bin/celery\`, "--app", "sample.tasks", "worker", "--loglevel", "INFO", "--concurrency", "2",
-  ]),
-  user: app.app.user,
-  directory: app.app.appDir,
-  logDir: app.app.logDir, // /var/log/sample/sample-worker.{out,err}.log
-  stopsignal: "TERM",
-  stopwaitsecs: 600,
-  startsecs: 10,
-  dependsOn: [app.ready],
-});
-
-export const programConfig = worker.configPath; // /etc/supervisor/conf.d/sample-worker.conf
-`,
-  LocalSandbox: `import * as pulumi from "@pulumi/pulumi";
-import { Host, LocalSandbox, packagesFor } from "flaskstack";
-
-// A host the stack makes itself: a local container of the project's \`vm\` image (systemd + sshd),
-// its SSH, HTTP and HTTPS ports on 127.0.0.1, with a key pair made for it. \`pulumi destroy\` removes it.
-const box = new LocalSandbox("sandbox", { httpPort: 8080 });
-const host = new Host("box", {
-  address: box.address,
-  port: box.sshPort,
-  user: box.user,
-  privateKey: box.privateKey,
-  packages: packagesFor({ uwsgiFromApt: true }),
-});
-
-export const url = pulumi.interpolate\`http://\${box.address}:\${box.httpPort}/\`;
-export const ssh = pulumi.interpolate\`ssh -p \${box.sshPort} \${box.user}@\${box.address}\`;
-export const packages = host.packages;
-`,
-  NginxSite: `import * as pulumi from "@pulumi/pulumi";
-import { FlaskApp, Host, NginxSite, packagesFor, UwsgiService } from "flaskstack";
-
-const config = new pulumi.Config();
-const host = new Host("web-1", {
-  address: "203.0.113.10",
-  user: "deploy",
-  privateKey: config.requireSecret("sshPrivateKey"),
-  packages: packagesFor({ uwsgiFromApt: true }),
-});
-const app = new FlaskApp("sample", { host, name: "sample", source: "examples/app", entry: "sample:create_app()" });
-const uwsgi = new UwsgiService("sample-uwsgi", { app, source: "apt" });
-
-// nginx in front of uWSGI's unix socket (uwsgi_pass, chosen from the service's listener), with TLS
-// from certificates already on the host, plain HTTP redirected, and the static files served by
-// nginx straight from the live release.
-const site = new NginxSite("sample-site", {
-  host,
-  name: "sample",
-  upstreams: [uwsgi],
-  serverNames: ["example.com", "www.example.com"],
-  defaultServer: true,
-  tls: {
-    certificatePath: "/etc/letsencrypt/live/example.com/fullchain.pem",
-    keyPath: "/etc/letsencrypt/live/example.com/privkey.pem",
-    hsts: { maxAgeSeconds: 31536000 },
-  },
-  staticLocations: [{ urlPath: "/static/", dir: \`\${app.app.appDir}/sample/static/\`, expires: "7d" }],
-  clientMaxBodySize: "20m",
-  rateLimit: { ratePerSecond: 10 },
-});
-
-export const siteConfig = site.configPath; // /etc/nginx/sites-available/sample
-export const url = "https://example.com/";
-`,
-};
+export const EXAMPLES_DIR = path.join(ROOT, "examples", "reference");
+export const EXAMPLES: Readonly<Record<string, string>> = Object.fromEntries(
+  fs
+    .readdirSync(EXAMPLES_DIR)
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => [path.basename(f, ".ts"), fs.readFileSync(path.join(EXAMPLES_DIR, f), "utf8")]),
+);
 
 // ---------------------------------------------------------------------------------------------------
 // The compiler's view of the components.
@@ -764,7 +541,7 @@ function componentDoc(gen: Generator, symbol: ts.Symbol, decl: ts.ClassDeclarati
     lines.push("");
   }
   const example = EXAMPLES[name];
-  if (example === undefined) throw new Error(`${name}: no example in scripts/gen-reference.ts (EXAMPLES)`);
+  if (example === undefined) throw new Error(`${name}: no example (examples/reference/${name}.ts)`);
   lines.push("**Example**:", "", "```ts", example.trimEnd(), "```", "");
   return { name, token, markdown: lines.join("\n") };
 }
