@@ -72,12 +72,8 @@ export class UwsgiService extends pulumi.ComponentResource implements WsgiServic
       program: app.app.name,
       configFile: { path: s.configPath, content: this.config },
       command: s.command,
-      processUser: s.processUser,
-      stopSignal: s.stopSignal,
-      stopWaitSecs: s.stopWaitSecs,
-      requiredDirs: s.requiredDirs,
-      listener: s.listener,
-      instancePaths: [...(s.listener.address.kind === "unix" ? [s.listener.address.path] : []), ...[s.pidfile, s.masterFifo]],
+      settings: s,
+      instancePaths: [s.pidfile, s.masterFifo],
       // Through the master FIFO: `r` re-reads the ini and reloads gracefully; `c` replaces the
       // workers one at a time (lazy-apps), so some worker always serves.
       reloadScript: `echo r > ${fifo}`,

@@ -50,12 +50,8 @@ export class WaitressService extends pulumi.ComponentResource implements WsgiSer
       reloadKind: "restart",
       program: app.app.name,
       command: this.argv,
-      processUser: s.processUser,
-      stopSignal: s.stopSignal,
-      stopWaitSecs: s.stopWaitSecs,
-      requiredDirs: s.requiredDirs,
-      listener: s.listener,
-      instancePaths: [...(s.listener.address.kind === "unix" ? [s.listener.address.path] : []), ...[]],
+      settings: s,
+      instancePaths: [],
       // The apply script's restart: through a standby on a unix socket, else supervisor's.
       reloadScript: "restart_server",
     });

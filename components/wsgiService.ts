@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { handoffPath, Listener, ReloadKind, resolveSupervisorProgram, ServerProfile } from "./config";
+import { handoffPath, Listener, ReloadKind, resolveSupervisorProgram, ServerProfile, SupervisedSettings } from "./config";
 import { resourceError } from "./errors";
 import { FlaskApp } from "./flaskApp";
 import { contentHash } from "./release/archive";
@@ -56,16 +56,13 @@ export interface SupervisedServerSpec {
   /** Server config file (absent for servers configured on the command line). */
   readonly configFile?: { readonly path: string; readonly content: pulumi.Output<string> };
   readonly command: readonly string[];
-  readonly processUser: string;
-  readonly stopSignal: "TERM" | "INT" | "QUIT";
-  readonly stopWaitSecs: number;
+  /** How supervisor runs it and where nginx reaches it (on a unix socket with a handoff socket, a restart goes through a standby). */
+  readonly settings: SupervisedSettings;
   /**
    * The directory supervisor starts it in. @default the app dir (`current`), which then stays the
    * process's working directory: the release it pointed to at start, deleted after the next deploy.
    */
   readonly directory?: string;
-  /** Directories the server writes to, created owned by the app user. */
-  readonly requiredDirs: readonly string[];
   /** Root script applied when the config file or the app version changed (e.g. a graceful reload). */
   readonly reloadScript: string;
   /** Root script applied when only the app version changed. @default `reloadScript` */
@@ -74,9 +71,7 @@ export interface SupervisedServerSpec {
   readonly envReloadScript?: string;
   /** Values whose change restarts the server (e.g. the bind address): they are part of its command. */
   readonly restartOn?: readonly string[];
-  /** What it listens on: on a unix socket with a handoff socket, a restart goes through a standby. */
-  readonly listener: Listener;
-  /** Paths only one running instance may use (socket, pid file, FIFO): the standby gets its own. */
+  /** Paths besides its unix socket that only one running instance may use (pid file, FIFO): the standby gets its own. */
   readonly instancePaths: readonly string[];
 }
 
@@ -115,10 +110,10 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
     host: app.host,
     name: spec.program,
     command: ["/bin/sh", "-c", startWrapperScript(paths), "flaskstack-env", restartToken, ...spec.command],
-    user: spec.processUser,
+    user: spec.settings.processUser,
     directory: spec.directory ?? ctx.appDir,
-    stopsignal: spec.stopSignal,
-    stopwaitsecs: spec.stopWaitSecs,
+    stopsignal: spec.settings.stopSignal,
+    stopwaitsecs: spec.settings.stopWaitSecs,
     logDir: ctx.logDir,
   };
   let handoff: string | undefined;
@@ -135,7 +130,7 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
     {
       ...programArgs,
       // The run dir is FlaskApp's (tmpfiles.d recreates it at boot); the rest belongs to the server.
-      directories: spec.requiredDirs.filter((p) => p !== ctx.runDir).map((p) => ({ path: p, owner: ctx.user, group: ctx.group, mode: "0750" })),
+      directories: spec.settings.requiredDirs.filter((p) => p !== ctx.runDir).map((p) => ({ path: p, owner: ctx.user, group: ctx.group, mode: "0750" })),
       dependsOn: [app.ready, ...(configFile ? [configFile] : [])],
       handoff,
     },
@@ -218,9 +213,9 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
  * which the instance paths are the standby's own.
  */
 function standbyFunctions(spec: SupervisedServerSpec, programArgs: SupervisorProgramArgs, serverLog: string, startWaitSecs: number): string | undefined {
-  const { listener } = spec;
+  const { listener } = spec.settings;
   if (listener.address.kind !== "unix" || !listener.handoff) return undefined;
-  const replacements = spec.instancePaths.map((p) => [p, handoffPath(p)] as const);
+  const replacements = [listener.address.path, ...spec.instancePaths].map((p) => [p, handoffPath(p)] as const);
   const copy = spec.configFile ? handoffPath(spec.configFile.path) : undefined;
   const pathPairs = [...(spec.configFile && copy ? [[spec.configFile.path, copy] as const] : []), ...replacements];
   const standby = resolveSupervisorProgram({

@@ -6,6 +6,7 @@ import { throwIfInvalid } from "./errors";
 import { wsgiEntryToString } from "./entry";
 import { DEFAULT_WORKER_THREADS, defaultWorkerCount, GUNICORN_WORKERS_PER_CORE, HostFacts } from "./facts";
 import { Listener, withHandoff } from "./listener";
+import { SupervisedSettings } from "./server";
 import { parentDir } from "./paths";
 import { absolutePathRule, eachRule, hostRule, intRangeRule, ipSourceRule, oneOfRule, portRule, rule } from "./validate";
 
@@ -110,7 +111,7 @@ export interface GunicornArgs {
   readonly stopWaitSecs?: number;
 }
 
-export interface GunicornSettings {
+export interface GunicornSettings extends SupervisedSettings {
   /** Run at the top of the config, read again at every HUP: the app's environment loader (see `envLoaderPath`). */
   readonly envLoader: string;
   /** `module:callable` or `module:factory()` (Gunicorn's `wsgi_app`). */
@@ -146,8 +147,6 @@ export interface GunicornSettings {
   readonly processUser: string;
   /** "TERM": Gunicorn's graceful shutdown (QUIT and INT are its fast shutdown). */
   readonly stopSignal: "TERM";
-  readonly stopWaitSecs: number;
-  readonly listener: Listener;
   /** Directories that must exist, writable by the app user: the run dir and the log files' directories. */
   readonly requiredDirs: readonly string[];
 }

@@ -4,6 +4,7 @@ export * from "./validate";
 export * from "./entry";
 export * from "./facts";
 export * from "./listener";
+export * from "./server";
 export * from "./paths";
 export * from "./app";
 export * from "./uwsgi";

@@ -6,6 +6,7 @@ import { wsgiEntryToString } from "./entry";
 import { throwIfInvalid } from "./errors";
 import { DEFAULT_WORKER_THREADS, defaultWorkerCount, HostFacts } from "./facts";
 import { Listener, withHandoff } from "./listener";
+import { SupervisedSettings } from "./server";
 import { absolutePathRule, eachRule, hostRule, intRangeRule, oneOfRule, portRule, safeNameRule, rule } from "./validate";
 
 /**
@@ -139,7 +140,7 @@ export interface UwsgiArgs {
   readonly stopWaitSecs?: number;
 }
 
-export interface UwsgiSettings {
+export interface UwsgiSettings extends SupervisedSettings {
   readonly source: "pip" | "apt";
   /** `<venv>/bin/uwsgi` (pip) or `/usr/bin/uwsgi` (apt). */
   readonly binary: string;
@@ -191,7 +192,6 @@ export interface UwsgiSettings {
   readonly processUser: string;
   /** "TERM": with die-on-term it shuts down (QUIT would be a brutal reload in uWSGI 2.0). */
   readonly stopSignal: "TERM";
-  readonly stopWaitSecs: number;
   /** What nginx connects to. */
   readonly listener: Listener;
   /** Directories that must exist before start (the run dir for sockets, pid and fifo). */

@@ -4,7 +4,8 @@
  */
 import { AppResolveContext } from "./app";
 import { throwIfInvalid } from "./errors";
-import { Listener, withHandoff } from "./listener";
+import { withHandoff } from "./listener";
+import { SupervisedSettings } from "./server";
 import { parentDir } from "./paths";
 import { absolutePathRule, hostRule, intRangeRule, oneOfRule, portRule, rule } from "./validate";
 
@@ -70,7 +71,7 @@ export interface WaitressArgs {
   readonly stopWaitSecs?: number;
 }
 
-export interface WaitressSettings {
+export interface WaitressSettings extends SupervisedSettings {
   /** `<venv>/bin/waitress-serve`. */
   readonly binary: string;
   /** Module and callable, and whether `--call` is needed (app factory). */
@@ -89,14 +90,11 @@ export interface WaitressSettings {
   readonly urlScheme: "http" | "https";
   /** Trusted proxy, or null when not behind a proxy. */
   readonly trustedProxy: { readonly address: string; readonly headers: readonly WaitressProxyHeader[] } | null;
-  readonly processUser: string;
   /**
    * "INT": Waitress installs no signal handlers; INT raises KeyboardInterrupt so Python unwinds
    * (atexit, finally blocks), where TERM would end the process on the spot.
    */
   readonly stopSignal: "INT";
-  readonly stopWaitSecs: number;
-  readonly listener: Listener;
   readonly requiredDirs: readonly string[];
 }
 
