@@ -22,7 +22,7 @@ import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { hostConfig, projectStack, uniqueStackName } from "../../test/integration/stack";
 import { seededRandom } from "../lib/bootstrap";
-import { log, machine, Machine, Result, round, Row, secondsSince, writeResult } from "../lib/common";
+import { log, machine, Machine, Result, round, Row, runOk, secondsSince, writeResult } from "../lib/common";
 import { writeReport } from "../report";
 import { dropStack, SAMPLE_APP } from "../lib/deploy";
 import { DelayRelay, startDelayRelay } from "../lib/delay";
@@ -291,12 +291,14 @@ export async function whatIfs(ctx: Context, runs: number): Promise<WhatIf[]> {
   let stack: Stack | undefined;
   const out = new Map<string, number[]>();
   const add = (label: string, s: number) => out.set(label, [...(out.get(label) ?? []), s]);
+  // The edits below go back afterwards, compiled, so the rounds that follow start from the same program.
+  const program = path.join(ctx.snap.dir, "index.ts");
+  const original = fs.readFileSync(program, "utf8");
   try {
     const stackName = uniqueStackName("bench-peers-whatif");
     stack = await projectStack(stackName, { ...hostConfig(h), processes: { value: "4" }, appDir: { value: ctx.apps.base.dir } }, ctx.snap.stackDir);
     await pulumiCli(["up"], stackName, { cwd: ctx.snap.stackDir });
     const run = (args: string[], env: Record<string, string> = {}) => pulumiCli(args, stackName, { cwd: ctx.snap.stackDir, env });
-    const program = path.join(ctx.snap.dir, "index.ts");
     const plugin = commandPluginPath();
     for (let i = 0; i < runs; i++) {
       log(`peers what-ifs run ${i + 1}/${runs}`);
@@ -319,6 +321,8 @@ export async function whatIfs(ctx: Context, runs: number): Promise<WhatIf[]> {
     }
     return [...out.entries()].map(([label, samples]) => ({ label, samples }));
   } finally {
+    fs.writeFileSync(program, original);
+    await runOk(process.execPath, [path.join(ctx.snap.dir, "scripts", "build.js")]);
     await dropStack(stack);
     await removeBenchHosts(hosts);
   }

@@ -49,7 +49,6 @@ export interface AppContext {
   readonly entry: WsgiEntry;
 }
 
-/** What every WSGI resolver needs: the app and the facts of the host it goes to. */
 /** What a server's settings are resolved from without the host: the app. */
 export interface AppResolveContext {
   readonly app: AppContext;

@@ -95,7 +95,6 @@ export interface WaitressSettings extends SupervisedSettings {
    * (atexit, finally blocks), where TERM would end the process on the spot.
    */
   readonly stopSignal: "INT";
-  readonly requiredDirs: readonly string[];
 }
 
 /**
