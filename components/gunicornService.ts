@@ -1,7 +1,8 @@
 /**
  * GunicornService: Gunicorn serving a FlaskApp, configured by a rendered `gunicorn.conf.py`, kept
  * alive by supervisor. A changed config or new code is applied with HUP (new workers start with the
- * new settings and code while the old ones finish their requests); a changed bind restarts it.
+ * new settings and code while the old ones finish their requests); a changed bind restarts it (onto its
+ * unix socket behind an NginxSite: beside the old instance, which goes once nginx has moved).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { GunicornArgs, gunicornOnHost, GunicornPlan, GunicornSettings, Listener, listenerToString, planGunicorn } from "./config";

@@ -18,7 +18,7 @@ import { resourceError } from "./errors";
 import { Host } from "./host";
 import { shellQuote as q } from "./quote";
 import { contentHash } from "./release/archive";
-import { asRoot, managedFile, probeScript, probeStdin, remoteCommand, tagged, withTokens } from "./remote";
+import { asRoot, managedFile, ownerId, probeDeleteScript, probeScript, probeStdin, remoteCommand, tagged, withTokens } from "./remote";
 import { renderNginxSite } from "./render";
 import { WsgiService } from "./wsgiService";
 
@@ -126,23 +126,28 @@ export class NginxSite extends pulumi.ComponentResource {
     // After any change to the site or a service behind it, `up` waits until the site answers. The
     // services' revisions go on stdin (secret when an environment is).
     const tls = s.tls !== null && s.tls.redirectHttp;
+    const releases = services.map((svc) => svc.liveRelease);
+    const probeOwner = ownerId(this, `${name}-probe`);
     const probe = withTokens(
       tagged(
         conn,
         { kind: "step", what: `site probe of ${s.name}: \`up\` returns once ${healthPath} answers 2xx or 3xx through nginx` },
         { site: contentHash(this.config), health: healthPath },
       ),
-      asRoot(
-        conn,
-        probeScript({
-          scheme: tls ? "https" : "http",
-          port: tls ? s.listenTls : s.listen,
-          hostHeader: s.serverNames.find((n) => n !== "_" && !n.includes("*") && !n.startsWith("~")) ?? "localhost",
-          path: healthPath,
-          timeoutSecs: healthTimeoutSecs,
-          errorLog: s.errorLog,
-          releases: services.map((svc) => svc.liveRelease),
-        }),
+      probeOwner.apply((owner) =>
+        asRoot(
+          conn,
+          probeScript({
+            scheme: tls ? "https" : "http",
+            port: tls ? s.listenTls : s.listen,
+            hostHeader: s.serverNames.find((n) => n !== "_" && !n.includes("*") && !n.startsWith("~")) ?? "localhost",
+            path: healthPath,
+            timeoutSecs: healthTimeoutSecs,
+            errorLog: s.errorLog,
+            releases,
+            owner,
+          }),
+        ),
       ),
     );
     this.ready = remoteCommand(
@@ -151,6 +156,7 @@ export class NginxSite extends pulumi.ComponentResource {
       {
         create: probe,
         update: probe,
+        ...(releases.length ? { delete: probeOwner.apply((owner) => asRoot(conn, probeDeleteScript(releases, owner))) } : {}),
         stdin: pulumi
           .all([site.stdout, ...services.map((svc) => svc.revision)])
           .apply(([written, ...r]) => probeStdin([`site ${written}`, ...r.map((x) => `service ${x}`)])),

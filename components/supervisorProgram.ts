@@ -84,9 +84,11 @@ export class SupervisorProgram extends pulumi.ComponentResource {
           ...(handoff
             ? [
                 handoff,
-                // A running program whose section changed restarts through its standby.
+                // A running program whose section changed restarts through its standby; on a changed
+                // listener that a site moves to by itself, the old instance serves until it has.
                 `if ${ctl("status", s.name)} >/dev/null 2>&1 && ${ctl("reread")} | grep -qxF ${q(`${s.name}: changed`)}; then`,
-                `  rc=0; handoff update || rc=$?`,
+                `  if handoff_switch_wanted; then mode=switch; else mode=update; fi`,
+                `  rc=0; handoff "$mode" || rc=$?`,
                 `  case "$rc" in 0) ;; 2) exit 1;; *) echo "flaskstack: updating ${s.name} in place" >&2; ${ctl("update", s.name)};; esac`,
                 `else`,
                 `  ${ctl("reread")}`,

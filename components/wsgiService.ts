@@ -10,7 +10,9 @@ import { FlaskApp } from "./flaskApp";
 import { contentHash } from "./release/archive";
 import {
   applyFilePath,
+  frontedFilePath,
   handoffFunctions,
+  switchPendingPath,
   replaceAll,
   sectionReplacements,
   applyScript,
@@ -201,6 +203,7 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
     releaseId: app.releaseId,
     venvId: app.venvId,
     applyFile,
+    frontedFile: frontedFilePath(ctx.configDir, spec.program),
     logFile: program.settings.stderrLogfile,
     envFile: app.envFile,
   };
@@ -247,6 +250,8 @@ function standbyFunctions(spec: SupervisedServerSpec, programArgs: SupervisorPro
     drainSecs: HANDOFF_DRAIN_SECS,
     standbyLog: standby.stderrLogfile,
     serverLog,
+    pendingFile: switchPendingPath(spec.app.app.runDir, spec.program),
+    frontedFile: frontedFilePath(spec.app.app.configDir, spec.program),
   });
 }
 

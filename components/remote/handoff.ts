@@ -14,6 +14,13 @@
  * A standby that does not come up leaves everything as it was (the caller restarts in place). A
  * server that does not come back leaves the standby serving, and fails: the next `up` starts the
  * server, then removes the standby.
+ *
+ * A changed listener (another socket, another server kind taking over the program) is a switch: the
+ * running instance listens where nginx does not yet look, and stopping it before nginx has moved
+ * would drop every request until then. So when a site in front of the program has said it moves by
+ * itself (the fronted file, written by its probe) and the new socket does not accept yet, step 3 waits:
+ * the standby serves the new socket, the old instance goes on serving the old one, and the site's
+ * probe finishes the switch (`handoff_finish`) once nginx has reloaded onto the new socket.
  */
 import { shellCommand, shellQuote as q } from "../quote";
 
@@ -42,6 +49,10 @@ export interface HandoffSpec {
   /** The standby's and the server's stderr logs: their last lines explain a failure. */
   readonly standbyLog: string;
   readonly serverLog: string;
+  /** Present while a switch waits for the site to move (in the run dir: gone at a reboot, when supervisor starts the new section anyway). */
+  readonly pendingFile: string;
+  /** Written by the probe of a site in front of the program: that site moves to a changed listener by itself. */
+  readonly frontedFile: string;
 }
 
 /** `copy.py <from> <to> [<old> <new>]…`: the file with each old string replaced; every old one must occur. */
@@ -79,7 +90,9 @@ while True:
  * Shell functions (POSIX sh, root): `handoff start|update` restarts the program through a standby
  * (`update`: supervisor takes the program's changed section), returning non-zero with nothing
  * changed when the standby cannot start, or 2 when the server did not come back (the standby
- * serves); `handoff_cleanup` removes a standby left over; `handoff_retire` lets one finish first.
+ * serves); `handoff switch` stops after the standby took the socket (`handoff_switch_wanted` says
+ * when), and `handoff_finish` completes it (`handoff_pending` until then); `handoff_cleanup` removes a standby left over;
+ * `handoff_retire` lets one finish first.
  */
 export function handoffFunctions(spec: HandoffSpec): string {
   const pairs = (ps: readonly (readonly [string, string])[]) => ps.map(([a, b]) => `${q(a)} ${q(b)}`).join(" ");
@@ -104,10 +117,15 @@ export function handoffFunctions(spec: HandoffSpec): string {
     `  if [ -e ${q(spec.sectionFile)} ] || supervisorctl status ${standby} >/dev/null 2>&1; then`,
     `    ${ctl("stop", spec.standby)} >/dev/null 2>&1 || true`,
     `    ${ctl("remove", spec.standby)} >/dev/null 2>&1 || true`,
-    `    rm -f ${q(spec.sectionFile)} ${hsock}${copy ? ` ${q(copy.copy)}` : ""}`,
+    `    rm -f ${q(spec.sectionFile)} ${hsock} ${q(spec.pendingFile)}${copy ? ` ${q(copy.copy)}` : ""}`,
     `    ${ctl("reread")} >/dev/null 2>&1 || true`,
     `  fi`,
     `}`,
+    // A switch waits for the site when one in front of the program moves by itself and the new socket is not served yet.
+    `handoff_switch_wanted() {`,
+    `  [ -e ${q(spec.frontedFile)} ] && ! python3 -c ${q(ACCEPTS_PY)} ${sock} 0 >/dev/null 2>&1`,
+    `}`,
+    `handoff_pending() { [ -e ${q(spec.pendingFile)} ]; }`,
     `handoff() {`,
     `  handoff_cleanup`,
     ...(copy
@@ -124,7 +142,16 @@ export function handoffFunctions(spec: HandoffSpec): string {
     `  fi`,
     // New connections reach the standby from here on; the server finishes what it accepted.
     `  ln -f ${hsock} ${q(`${spec.socket}.flaskstack-tmp`)} && mv -f ${q(`${spec.socket}.flaskstack-tmp`)} ${sock} || { handoff_cleanup; return 1; }`,
+    `  if [ "$1" = switch ]; then`,
+    `    : > ${q(spec.pendingFile)}`,
+    `    echo "flaskstack: $(date +%T) the standby serves ${spec.socket}; ${spec.program} goes on serving where it listened until the site has moved" >&2`,
+    `    return 0`,
+    `  fi`,
     `  sleep ${spec.drainSecs}`,
+    `  handoff_replace "$1"`,
+    `}`,
+    // The server stops and takes its (changed) section while the standby serves; 2 when it does not come back.
+    `handoff_replace() {`,
     `  echo "flaskstack: $(date +%T) restarting ${spec.program}; the standby serves meanwhile" >&2`,
     `  ${ctl("stop", spec.program)} >&2 || true`,
     // Whatever the name leads to now, the server binds it afresh; until then nginx uses the backup.
@@ -136,6 +163,16 @@ export function handoffFunctions(spec: HandoffSpec): string {
     `  sleep ${spec.drainSecs}`,
     `  handoff_cleanup`,
     `  echo "flaskstack: $(date +%T) ${spec.program} is back; the standby is gone" >&2`,
+    `}`,
+    // Once the site has reloaded onto the new socket: what nginx's old workers still send to the old
+    // instance finishes, then the program takes its new section. Nothing to do without a switch.
+    `handoff_finish() {`,
+    `  [ -e ${q(spec.pendingFile)} ] || return 0`,
+    `  echo "flaskstack: $(date +%T) the site has moved to ${spec.socket}: ${spec.program} takes its new section" >&2`,
+    `  sleep ${spec.drainSecs}`,
+    `  rc=0; handoff_replace update || rc=$?`,
+    `  rm -f ${q(spec.pendingFile)}`,
+    `  return $rc`,
     `}`,
     // After the server was started some other way: a standby still serving finishes, then goes.
     `handoff_retire() {`,

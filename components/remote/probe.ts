@@ -3,6 +3,7 @@
  * health path with 2xx or 3xx (through the whole chain: nginx, the socket, the server, the app).
  */
 import { shellQuote as q } from "../quote";
+import { claimScript, ifOwnerScript } from "./ownership";
 import { LiveRelease, releaseFunctions } from "./release";
 
 /**
@@ -65,11 +66,15 @@ export interface ProbeSpec {
   readonly errorLog: string;
   /** The apps behind the site: put on their releases first, and moved back when the probe fails. */
   readonly releases?: readonly LiveRelease[];
+  /** Who claims the servers' fronted files (`ownerId` of the probe): its delete removes only its own. */
+  readonly owner?: string;
 }
 
 /**
  * Root script, the probe program on stdin (`probeStdin`, so a failure's message quotes a short command):
  *
+ * 0. each server behind the site is marked as fronted by it (a changed listener then waits for the
+ *    site, handoff.ts), and a switch that waited for nginx to reload onto its new socket completes;
  * 1. converge: an app that does not run the release this deploy made live (a revert, a hand) is
  *    switched to it and its server applies it;
  * 2. probe the site through nginx until it answers 2xx/3xx, or the timeout ends, or the app has
@@ -84,6 +89,10 @@ export function probeScript(spec: ProbeSpec): string {
   return [
     "set -u",
     'prog=$(mktemp) && trap \'rm -f "$prog"\' EXIT && cat > "$prog"',
+    ...servers(releases).flatMap((r) => [
+      ...(spec.owner === undefined ? [] : [`${claimScript(r.frontedFile, spec.owner)} && : > ${q(r.frontedFile)}`]),
+      `sh ${q(r.applyFile)} finish >&2 || exit 1`,
+    ]),
     ...(releases.length ? [releaseFunctions(releases), "converge || exit 1"] : []),
     `${probe(spec.timeoutSecs)} && exit 0`,
     `tail -n 10 ${q(spec.errorLog)} >&2 2>/dev/null || true`,
@@ -101,6 +110,18 @@ export function probeScript(spec: ProbeSpec): string {
       : []),
     "exit 1",
   ].join("\n");
+}
+
+/** Root script for the probe's delete: the fronted files it still owns go (the servers then restart in place). */
+export function probeDeleteScript(releases: readonly LiveRelease[], owner: string): string {
+  return servers(releases)
+    .map((r) => ifOwnerScript(r.frontedFile, owner, `rm -f ${q(r.frontedFile)}`))
+    .join("\n");
+}
+
+/** One entry per server (two sites may list the same one). */
+function servers(releases: readonly LiveRelease[]): LiveRelease[] {
+  return [...new Map(releases.map((r) => [r.applyFile, r])).values()];
 }
 
 /** The probe's stdin: what it runs after (as comments, so a change re-runs it), then the program. */

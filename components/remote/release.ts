@@ -125,6 +125,8 @@ export interface LiveRelease {
   readonly venvId: string;
   /** Root script file that applies what is on disk to the running server (written by the server's reload step). */
   readonly applyFile: string;
+  /** The file that says a site in front of the server moves to a changed listener by itself (written by the probe). */
+  readonly frontedFile: string;
   /** The server's stderr log: its last lines (secrets masked) go into a failure's message. */
   readonly logFile: string;
   /** The app's environment file: its values are masked in those lines. */

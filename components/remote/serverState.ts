@@ -122,6 +122,14 @@ export function applyScript(spec: ApplySpec): string {
           `}`,
         ]
       : [`restart_server() { supervisorctl restart "$prog" >&2 || true; wait_running; }`]),
+    // `sh <file> finish` (the site's probe, after nginx reloaded): a switch waiting for the site completes.
+    ...(spec.handoff
+      ? [
+          `if [ "\${1:-}" = finish ]; then handoff_finish && exit 0; exit 1; fi`,
+          // The standby started from the files on disk: it runs what the old instance would be reloaded to.
+          `if handoff_pending; then echo "$prog: switch (the standby serves the new listener until the site has moved) · run $(od -An -N4 -tx1 /dev/urandom | tr -d ' \\n')"; exit 0; fi`,
+        ]
+      : [`if [ "\${1:-}" = finish ]; then exit 0; fi`]),
     `st=$(status)`,
     `case "$st" in`,
     `  *RUNNING*) ;;`,
@@ -161,6 +169,19 @@ export function applyScript(spec: ApplySpec): string {
 /** `<configDir>/apply-<program>.sh`: the apply script as last run, which a failed probe runs again after a revert. */
 export function applyFilePath(configDir: string, program: string): string {
   return `${configDir}/apply-${program}.sh`;
+}
+
+/**
+ * `<configDir>/fronted-<program>`: written by the probe of a site in front of the program, which moves
+ * to a changed listener by itself; while it is there, a changed listener waits for the site (handoff.ts).
+ */
+export function frontedFilePath(configDir: string, program: string): string {
+  return `${configDir}/fronted-${program}`;
+}
+
+/** `<runDir>/.<program>.switching`: a switch waiting for the site to move. */
+export function switchPendingPath(runDir: string, program: string): string {
+  return `${runDir}/.${program}.switching`;
 }
 
 const SCRIPT_END = "FLASKSTACK_SCRIPT_END";

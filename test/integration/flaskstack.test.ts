@@ -662,6 +662,43 @@ describe.each(CASES)("the stack with $label", (c) => {
     STEP,
   );
 
+  // A changed listener: the new instance starts beside the old one on its new socket, nginx moves to
+  // it, and only then does the old one go. Once per kind: another server, another bind.
+  const switchTo: { what: string; config: Record<string, string>; upstream: string; serves: RegExp } | undefined =
+    c.server === "uwsgi"
+      ? { what: "server switched (uWSGI → Gunicorn)", config: { server: "gunicorn" }, upstream: "unix:/run/sample/gunicorn.sock", serves: /gunicorn/ }
+      : c.config?.gunicornBind === "tcp"
+        ? { what: "Gunicorn bind (TCP → unix socket)", config: { gunicornBind: "unix" }, upstream: "unix:/run/sample/gunicorn.sock", serves: /gunicorn/ }
+        : undefined;
+  if (switchTo)
+    it(
+      `applies a changed listener (${switchTo.what}) beside the old one: nginx moves, then the old one goes, no request failing`,
+      async () => {
+        const before = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
+        await stack.setAllConfig(Object.fromEntries(Object.entries(switchTo.config).map(([k, v]) => [k, { value: v }])));
+        const { result, load } = await underLoad(url, SAMPLE_LOAD, () => stack.up());
+        if (result.status === "rejected") throw result.reason;
+        const up = result.value;
+        printed.push(up.stdout + up.stderr);
+        expectLoad("change", c.label, switchTo.what, load, true);
+        expect(up.stderr + up.stdout).toContain("the site has moved to /run/sample/gunicorn.sock");
+        const site = await sshExec(host, "sudo -n sed -n '/^upstream /,/^}/p' /etc/nginx/sites-enabled/sample");
+        expect(site.stdout).toContain(`server ${switchTo.upstream}`);
+        const master = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
+        expect(master).not.toBe(before);
+        expect((await sshExec(host, `ps -o args= -p ${master}`)).stdout).toMatch(switchTo.serves);
+        // The standby, its files and the switch's marker are gone; the old instance no longer runs.
+        const left = await sshExec(host, `sudo -n supervisorctl status; ls /etc/supervisor/conf.d /run/sample; ps -o args= -p ${before} || true`);
+        expect(left.stdout).not.toMatch(/handoff|switching/);
+        expect(left.stdout).toMatch(/^sample\s+RUNNING/m);
+        expect((await get(`${url}/healthz`)).status).toBe(200);
+        // Nothing left to converge.
+        const again = await stack.preview();
+        expect(Object.keys(again.changeSummary).filter((k) => k !== "same")).toEqual([]);
+      },
+      STEP,
+    );
+
   it("never depends on the SSH server's environment policy: no variable was refused", () => {
     expect(printed.length).toBeGreaterThanOrEqual(5);
     expect(printed.join("\n")).not.toMatch(/Unable to set|AcceptEnv/);

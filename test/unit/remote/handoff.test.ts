@@ -118,6 +118,8 @@ function script(call: string): string {
     drainSecs: 1,
     standbyLog: path.join(dir, "standby.log"),
     serverLog: path.join(dir, "server.log"),
+    pendingFile: path.join(dir, "app.switching"),
+    frontedFile: path.join(dir, "fronted-app"),
   });
   return `set -eu\n${functions}\n${call}`;
 }
@@ -133,7 +135,7 @@ function sh(call: string): Promise<{ code: number; stderr: string }> {
 }
 
 /** One connection the way nginx makes it with a backup server; resolves to the answer, or the failure. */
-function ask(): Promise<string> {
+function ask(primary = sock(), backup = hsock()): Promise<string> {
   const once = (p: string) =>
     new Promise<string>((resolve, reject) => {
       const c = net.connect({ path: p });
@@ -144,19 +146,19 @@ function ask(): Promise<string> {
       c.on("end", () => (data ? resolve(data.trim()) : reject(Object.assign(new Error("closed without an answer"), { connected }))));
       c.on("error", (e) => reject(Object.assign(e, { connected })));
     });
-  return once(sock()).catch((e: { connected?: boolean; message: string }) => {
+  return once(primary).catch((e: { connected?: boolean; message: string }) => {
     // nginx passes to the next server only when it could not connect (or send) at all.
     if (e.connected) return `FAILED ${e.message}`;
-    return once(hsock()).catch((e2: Error) => `FAILED ${e.message}, backup: ${e2.message}`);
+    return once(backup).catch((e2: Error) => `FAILED ${e.message}, backup: ${e2.message}`);
   });
 }
 
 /** Asks over and over, two at a time, until `done` settles; returns every answer. */
-async function underLoad<T>(work: Promise<T>): Promise<{ result: T; answers: string[] }> {
+async function underLoad<T>(work: Promise<T>, asking: () => Promise<string> = () => ask()): Promise<{ result: T; answers: string[] }> {
   const answers: string[] = [];
   let finished = false;
   const client = async () => {
-    while (!finished) answers.push(await ask());
+    while (!finished) answers.push(await asking());
   };
   const clients = [client(), client()];
   const result = await work.finally(() => (finished = true));
@@ -220,6 +222,61 @@ describe("handoff", () => {
     expect(await ask()).toBe("app#2");
     expect(fs.existsSync(path.join(dir, "app-handoff.pid"))).toBe(false);
   }, 60_000);
+
+  describe("a switch to another listener (another socket, another server)", () => {
+    const oldSock = () => path.join(dir, "old.sock");
+    /** The server runs on old.sock, as nginx knows it; the files on disk now name app.sock. */
+    async function runningOnTheOldSocket(): Promise<void> {
+      fs.writeFileSync(path.join(dir, "app.ini"), `[server]\nsocket = ${oldSock()}\n`);
+      await run("start app");
+      fs.writeFileSync(path.join(dir, "app.ini"), `[server]\nsocket = ${sock()}\nprocesses = 4\n`);
+    }
+
+    it("GIVEN no site that moves by itself, or a new socket already served THEN no switch is wanted", async () => {
+      await runningOnTheOldSocket();
+      expect((await sh("handoff_switch_wanted && echo wanted || echo no")).stderr.trim()).toBe("no");
+      fs.writeFileSync(path.join(dir, "fronted-app"), "");
+      expect((await sh("handoff_switch_wanted && echo wanted || echo no")).stderr.trim()).toBe("wanted");
+      fs.writeFileSync(path.join(dir, "app.ini"), `[server]\nsocket = ${oldSock()}\n`);
+      await sh(`ln -s ${oldSock()} ${sock()}`);
+      expect((await sh("handoff_switch_wanted && echo wanted || echo no")).stderr.trim()).toBe("no");
+    }, 60_000);
+
+    it("GIVEN a switch THEN the old instance serves the old socket until the site moved, the standby the new one, and handoff_finish completes it, every connection answered", async () => {
+      await runningOnTheOldSocket();
+      fs.writeFileSync(path.join(dir, "fronted-app"), "");
+      // Before nginx reloads, it knows only the old socket.
+      const before = await underLoad(sh("handoff switch"), () => ask(oldSock(), oldSock()));
+      expect(before.result.code).toBe(0);
+      expect(before.result.stderr).toContain("the standby serves");
+      expect(new Set(before.answers)).toEqual(new Set(["app#1"]));
+      expect(fs.existsSync(path.join(dir, "app.switching"))).toBe(true);
+      expect(await ask()).toBe("app-handoff#1");
+      expect((await sh("handoff_pending && echo pending")).stderr.trim()).toBe("pending");
+
+      // nginx has reloaded: the new socket, the handoff socket as its backup.
+      const after = await underLoad(sh("handoff_finish"));
+      expect(after.result.code).toBe(0);
+      expect(after.answers.filter((a) => a.startsWith("FAILED"))).toEqual([]);
+      expect(new Set(after.answers)).toEqual(new Set(["app-handoff#1", "app#2"]));
+      expect(await ask()).toBe("app#2");
+      expect(["old.sock", "app.switching", "app-handoff.pid", "conf.d/app-handoff.conf"].filter((f) => fs.existsSync(path.join(dir, f)))).toEqual([]);
+      expect(fs.readFileSync(path.join(dir, "calls"), "utf8")).toMatch(/^update app$/m);
+      // Nothing waits any more: a second finish does nothing.
+      expect(await sh("handoff_finish")).toEqual({ code: 0, stderr: "" });
+    }, 60_000);
+
+    it("GIVEN a switch whose server does not come back THEN handoff_finish returns 2 and the standby keeps serving the new socket", async () => {
+      await runningOnTheOldSocket();
+      fs.writeFileSync(path.join(dir, "fronted-app"), "");
+      expect((await sh("handoff switch")).code).toBe(0);
+      fs.writeFileSync(path.join(dir, "fail-app"), "");
+      const r = await sh("handoff_finish || echo rc=$?");
+      expect(r.stderr).toContain("rc=2");
+      expect(await ask()).toBe("app-handoff#1");
+      expect(fs.existsSync(path.join(dir, "app.switching"))).toBe(false);
+    }, 60_000);
+  });
 
   it("GIVEN a config that does not name the socket THEN there is no standby and nothing changes", async () => {
     await run("start app");

@@ -5,7 +5,8 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
-import { APP_ERROR_SECS, probeScript, probeStdin } from "../../../components/remote/probe";
+import { claimFile } from "../../../components/remote/ownership";
+import { APP_ERROR_SECS, probeDeleteScript, probeScript, probeStdin } from "../../../components/remote/probe";
 import { LiveRelease, PREVIOUS_FILE } from "../../../components/remote/release";
 
 let server: http.Server;
@@ -107,7 +108,11 @@ describe("health probe with the releases behind the site", () => {
     fs.symlinkSync(`releases/${opts.current}`, path.join(base, "current"));
     fs.symlinkSync("venvs/v1", path.join(base, "venv"));
     if (opts.previous) fs.writeFileSync(path.join(base, PREVIOUS_FILE), `releases/${opts.previous} venvs/v1\n`);
-    fs.writeFileSync(path.join(base, "apply.sh"), `echo "apply $(readlink ${base}/current)" >> ${base}/calls\n`);
+    // The server's stored apply script: \`finish\` (a switch waiting for the site) is logged apart.
+    fs.writeFileSync(
+      path.join(base, "apply.sh"),
+      `if [ "\${1:-}" = finish ]; then echo finish >> ${base}/finished; exit "$(cat ${base}/finish-rc 2>/dev/null || echo 0)"; fi\necho "apply $(readlink ${base}/current)" >> ${base}/calls\n`,
+    );
     fs.writeFileSync(path.join(base, "env"), "API_TOKEN='tok-12345'\n");
     fs.writeFileSync(path.join(base, "server.log"), "Traceback (most recent call last):\nKeyError: tok-12345\n");
     return {
@@ -115,6 +120,7 @@ describe("health probe with the releases behind the site", () => {
       releaseId: "r2",
       venvId: "v1",
       applyFile: path.join(base, "apply.sh"),
+      frontedFile: path.join(base, "fronted-app"),
       logFile: path.join(base, "server.log"),
       envFile: path.join(base, "env"),
     };
@@ -142,10 +148,28 @@ describe("health probe with the releases behind the site", () => {
     port = sitePort;
   });
 
+  const finished = () => (fs.existsSync(path.join(base, "finished")) ? fs.readFileSync(path.join(base, "finished"), "utf8").trim().split("\n") : []);
+
   it("GIVEN the app on its new release that answers THEN it passes and applies nothing", async () => {
     broken = new Set();
     const r = await probeWith([app({ current: "r2", previous: "r1" })]);
     expect([r.code, r.err, calls()]).toEqual([0, "", []]);
+  });
+
+  it("GIVEN servers behind the site THEN each is asked once to finish a switch waiting for nginx, and without an owner no fronted file is written", async () => {
+    broken = new Set();
+    const one = app({ current: "r2", previous: "r1" });
+    const r = await probeWith([one, one]);
+    expect([r.code, finished()]).toEqual([0, ["finish"]]);
+    expect(fs.existsSync(one.frontedFile)).toBe(false);
+  });
+
+  it("GIVEN a switch whose server does not come back THEN the probe fails before probing, and converges nothing", async () => {
+    broken = new Set();
+    const one = app({ current: "r1", previous: "r1" });
+    fs.writeFileSync(path.join(base, "finish-rc"), "1");
+    const r = await probeWith([one]);
+    expect([r.code, finished(), calls(), current()]).toEqual([1, ["finish"], [], "releases/r1"]);
   });
 
   it("GIVEN a new release that fails the probe THEN it goes back to the one it replaced, applies it, and still fails with the server's log masked", async () => {
@@ -181,10 +205,47 @@ describe("health probe with the releases behind the site", () => {
   it("GIVEN two servers of one app THEN the app switches back once and both apply", async () => {
     broken = new Set(["releases/r2"]);
     const one = app({ current: "r2", previous: "r1" });
-    fs.writeFileSync(`${one.applyFile}.second`, `echo "second $(readlink ${base}/current)" >> ${base}/calls\n`);
+    fs.writeFileSync(`${one.applyFile}.second`, `[ "\${1:-}" = finish ] && exit 0\necho "second $(readlink ${base}/current)" >> ${base}/calls\n`);
     const r = await probeWith([one, { ...one, applyFile: `${one.applyFile}.second` }]);
     expect(r.code).toBe(1);
     expect(current()).toBe("releases/r1");
     expect(calls()).toEqual(["apply releases/r1", "second releases/r1"]);
+  });
+});
+
+describe("probe's fronted files", () => {
+  const release: LiveRelease = {
+    baseDir: "/srv/app",
+    releaseId: "r2",
+    venvId: "v1",
+    applyFile: "/etc/app/apply-app.sh",
+    frontedFile: "/etc/app/fronted-app",
+    logFile: "/var/log/app/err.log",
+    envFile: "/etc/app/env",
+  };
+
+  it("GIVEN an owner THEN the probe claims and writes each server's fronted file before it finishes switches", () => {
+    const script = probeScript({
+      scheme: "http",
+      port: 80,
+      hostHeader: "x",
+      path: "/",
+      timeoutSecs: 5,
+      errorLog: "/e",
+      releases: [release],
+      owner: "urn:site#probe",
+    });
+    const lines = script.split("\n");
+    const claim = lines.findIndex((l) => l.includes(claimFile(release.frontedFile)) && l.endsWith(": > /etc/app/fronted-app"));
+    const finish = lines.indexOf("sh /etc/app/apply-app.sh finish >&2 || exit 1");
+    expect(claim).toBeGreaterThan(0);
+    expect(finish).toBeGreaterThan(claim);
+    expect(lines[claim]).toContain("'urn:site#probe'");
+  });
+
+  it("GIVEN its delete THEN it removes a fronted file only while the claim is its own (a renamed site's new probe keeps it)", () => {
+    const script = probeDeleteScript([release, release], "urn:site#probe");
+    expect(script.match(/^rm -f \/etc\/app\/fronted-app$/gm)).toHaveLength(1);
+    expect(script).toContain(`"$(cat ${claimFile(release.frontedFile)})" = 'urn:site#probe'`);
   });
 });

@@ -23,11 +23,19 @@ esac
 interface Host {
   dir: string;
   paths: ServerStatePaths;
-  run(): { status: number; stdout: string; stderr: string; calls: string[] };
+  run(...args: string[]): { status: number; stdout: string; stderr: string; calls: string[] };
   start(): void;
 }
 
-function makeHost(): Host {
+/** Stand-ins for the handoff's functions (handoff.ts runs the real ones): a switch waits while "$STUB/pending" is there. */
+const HANDOFF_STUB = [
+  'handoff_pending() { [ -e "$STUB/pending" ]; }',
+  'handoff_finish() { [ -e "$STUB/pending" ] || return 0; echo finish >> "$STUB/calls"; rm -f "$STUB/pending"; [ ! -e "$STUB/fail-finish" ]; }',
+  "handoff_retire() { :; }",
+  'handoff() { echo "handoff $1" >> "$STUB/calls"; }',
+].join("\n");
+
+function makeHost(opts: { handoff?: boolean } = {}): Host {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flaskstack-state-"));
   const bin = path.join(dir, "bin");
   fs.mkdirSync(bin);
@@ -55,14 +63,15 @@ function makeHost(): Host {
     codeReloadScript: 'echo code-reload >> "$STUB/calls"',
     startWaitSecs: 2,
     stderrLog: path.join(dir, "log"),
+    ...(opts.handoff ? { handoff: HANDOFF_STUB } : {}),
   });
   const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, STUB: dir };
   return {
     dir,
     paths,
-    run() {
+    run(...args: string[]) {
       fs.rmSync(path.join(dir, "calls"), { force: true });
-      const r = spawnSync("sh", ["-c", script], { env, encoding: "utf8" });
+      const r = spawnSync("sh", ["-c", script, "apply.sh", ...args], { env, encoding: "utf8" });
       const calls = fs.existsSync(path.join(dir, "calls")) ? fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n") : [];
       // Every apply ends its line with a fresh nonce (" · run <8 hex>"), checked here and taken off.
       const out = r.stdout.trim();
@@ -77,8 +86,8 @@ function makeHost(): Host {
 
 const hosts: Host[] = [];
 afterAll(() => hosts.forEach((h) => fs.rmSync(h.dir, { recursive: true, force: true })));
-function runningHost(): Host {
-  const h = makeHost();
+function runningHost(opts: { handoff?: boolean } = {}): Host {
+  const h = makeHost(opts);
   hosts.push(h);
   h.start();
   return h;
@@ -194,6 +203,42 @@ describe("apply script", () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("app FATAL Exited too quickly");
     expect(r.stderr).toContain("ImportError: no module named shop");
+  });
+});
+
+describe("apply script of a server with a handoff, during a switch", () => {
+  it("GIVEN a switch waiting for the site THEN an apply leaves the old instance alone and says so", () => {
+    const h = runningHost({ handoff: true });
+    fs.writeFileSync(path.join(h.dir, "app.ini"), "[uwsgi]\nprocesses = 4\n");
+    fs.writeFileSync(path.join(h.dir, "pending"), "");
+    const r = h.run();
+    expect([r.status, r.stdout]).toEqual([0, "app: switch (the standby serves the new listener until the site has moved)"]);
+    expect(r.calls).toEqual([]);
+  });
+
+  it("GIVEN `finish` THEN it completes a waiting switch and applies nothing else; without one it does nothing", () => {
+    const h = runningHost({ handoff: true });
+    fs.writeFileSync(path.join(h.dir, "app.ini"), "[uwsgi]\nprocesses = 4\n");
+    fs.writeFileSync(path.join(h.dir, "pending"), "");
+    const r = h.run("finish");
+    expect([r.status, r.calls]).toEqual([0, ["finish"]]);
+    const again = h.run("finish");
+    expect([again.status, again.calls, again.stdout]).toEqual([0, [], " (no nonce)"]);
+    // The switch done, a normal apply runs again.
+    expect(h.run().stdout).toBe("app: reload (config changed)");
+  });
+
+  it("GIVEN `finish` whose server does not come back THEN it fails", () => {
+    const h = runningHost({ handoff: true });
+    fs.writeFileSync(path.join(h.dir, "pending"), "");
+    fs.writeFileSync(path.join(h.dir, "fail-finish"), "");
+    expect(h.run("finish").status).toBe(1);
+  });
+
+  it("GIVEN no handoff THEN `finish` does nothing", () => {
+    const h = runningHost();
+    fs.writeFileSync(path.join(h.dir, "app.ini"), "[uwsgi]\nprocesses = 4\n");
+    expect(h.run("finish")).toMatchObject({ status: 0, calls: [] });
   });
 });
 
