@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { handoffPath, Listener, ReloadKind, resolveSupervisorProgram, ServerProfile, SupervisedSettings } from "./config";
+import { handoffPath, Listener, ReloadKind, resolveSupervisorProgram, restartDescription, ServerProfile, SupervisedSettings } from "./config";
 import { resourceError } from "./errors";
 import { FlaskApp } from "./flaskApp";
 import { contentHash } from "./release/archive";
@@ -123,7 +123,7 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
   try {
     const settings = resolveSupervisorProgram(programArgs);
     startWaitSecs = Math.max(10, settings.startsecs * 4 + 10);
-    handoff = standbyFunctions(spec, programArgs, settings.stderrLogfile, startWaitSecs);
+    handoff = standbyFunctions(spec, programArgs, settings.stderrLogfile, startWaitSecs, owner);
   } catch (e) {
     throw resourceError(e, owner);
   }
@@ -215,7 +215,13 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
  * standby is the same program under `<program>-handoff`, started from a copy of the config file in
  * which the instance paths are the standby's own.
  */
-function standbyFunctions(spec: SupervisedServerSpec, programArgs: SupervisorProgramArgs, serverLog: string, startWaitSecs: number): string | undefined {
+function standbyFunctions(
+  spec: SupervisedServerSpec,
+  programArgs: SupervisorProgramArgs,
+  serverLog: string,
+  startWaitSecs: number,
+  owner: pulumi.Resource,
+): string | undefined {
   const { listener } = spec.settings;
   if (listener.address.kind !== "unix" || !listener.handoff) return undefined;
   const replacements = [listener.address.path, ...spec.instancePaths].map((p) => [p, handoffPath(p)] as const);
@@ -230,12 +236,20 @@ function standbyFunctions(spec: SupervisedServerSpec, programArgs: SupervisorPro
   });
   // The standby's section is made on the host from the program's file, by exact replacements that
   // no setting changes: a changed setting then changes the program's file, not this script.
+  const programSettings = resolveSupervisorProgram(programArgs);
   const pairs = sectionReplacements(
-    { name: spec.program, text: renderSupervisorProgram(resolveSupervisorProgram(programArgs)) },
+    { name: spec.program, text: renderSupervisorProgram(programSettings) },
     { name: standby.name, text: renderSupervisorProgram(standby) },
     pathPairs,
   );
-  if (!pairs) return undefined;
+  if (!pairs) {
+    // Only a renderer change can get here: say so in the preview rather than drop requests unannounced.
+    pulumi.log.warn(
+      `no standby for ${spec.program}: its supervisor section and the standby's differ by more than names and paths, so a restart is supervisor's (${restartDescription(programSettings.startsecs, false)})`,
+      owner,
+    );
+    return undefined;
+  }
   return handoffFunctions({
     program: spec.program,
     standby: standby.name,
