@@ -20,7 +20,7 @@ export default tseslint.config(
   },
   {
     // The CommonJS entry points Pulumi and the set-up run with plain node (the compiled program, its build).
-    files: ["program.js", "scripts/build.js", "bench/stack/index.js"],
+    files: ["program.js", "scripts/build.js", "bench/stack/index.js", "bench/mutation/jest.unit.config.js"],
     languageOptions: {
       sourceType: "commonjs",
       globals: {
