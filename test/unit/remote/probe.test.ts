@@ -9,6 +9,10 @@ import { claimFile } from "../../../components/remote/ownership";
 import { APP_ERROR_SECS, probeDeleteScript, probeScript, probeStdin } from "../../../components/remote/probe";
 import { LiveRelease, PREVIOUS_FILE } from "../../../components/remote/release";
 
+// The probe polls in real time: several runs here take seconds by design (3 s of 500s, a 10-answer
+// sequence), more on a busy machine than jest's default 5 s allows.
+jest.setTimeout(30_000);
+
 let server: http.Server;
 let port: number;
 let answers: number[] = [];
