@@ -4,7 +4,16 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { handoffPath, Listener, ReloadKind, resolveSupervisorProgram, restartDescription, ServerProfile, SupervisedSettings } from "./config";
+import {
+  handoffPath,
+  Listener,
+  ReloadKind,
+  resolveSupervisorProgram,
+  restartDescription,
+  ServerProfile,
+  SupervisedSettings,
+  tcpAddressToString,
+} from "./config";
 import { resourceError } from "./errors";
 import { FlaskApp } from "./flaskApp";
 import { contentHash } from "./release/archive";
@@ -211,9 +220,10 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
 }
 
 /**
- * The handoff functions of a server on a unix socket with a handoff socket (else undefined): its
- * standby is the same program under `<program>-handoff`, started from a copy of the config file in
- * which the instance paths are the standby's own.
+ * The handoff functions of a server with a handoff socket (else undefined): its standby is the same
+ * program under `<program>-handoff`, started from a copy of the config file in which the instance
+ * paths are the standby's own and the listener is the handoff socket (a TCP port, named in the
+ * config file as `"host:port"`, becomes `"unix:<handoff socket>"`: a Gunicorn bind).
  */
 function standbyFunctions(
   spec: SupervisedServerSpec,
@@ -223,8 +233,11 @@ function standbyFunctions(
   owner: pulumi.Resource,
 ): string | undefined {
   const { listener } = spec.settings;
-  if (listener.address.kind !== "unix" || !listener.handoff) return undefined;
-  const replacements = [listener.address.path, ...spec.instancePaths].map((p) => [p, handoffPath(p)] as const);
+  const { address, handoff } = listener;
+  if (!handoff || (address.kind === "tcp" && !spec.configFile)) return undefined;
+  const listenPair =
+    address.kind === "unix" ? ([address.path, handoff.path] as const) : ([`"${tcpAddressToString(address)}"`, `"unix:${handoff.path}"`] as const);
+  const replacements = [listenPair, ...spec.instancePaths.map((p) => [p, handoffPath(p)] as const)];
   const copy = spec.configFile ? handoffPath(spec.configFile.path) : undefined;
   const pathPairs = [...(spec.configFile && copy ? [[spec.configFile.path, copy] as const] : []), ...replacements];
   const standby = resolveSupervisorProgram({
@@ -256,8 +269,8 @@ function standbyFunctions(
     programFile: `/etc/supervisor/conf.d/${spec.program}.conf`,
     sectionReplacements: pairs,
     sectionFile: `/etc/supervisor/conf.d/${standby.name}.conf`,
-    socket: listener.address.path,
-    handoffSocket: listener.handoff.path,
+    listen: address.kind === "unix" ? { kind: "unix", path: address.path } : { kind: "tcp", host: address.host, port: address.port },
+    handoffSocket: handoff.path,
     configFile: spec.configFile && copy ? { path: spec.configFile.path, copy } : undefined,
     replacements,
     startWaitSecs,

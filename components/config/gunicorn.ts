@@ -5,7 +5,7 @@ import { AppResolveContext, envLoaderPath, ResolveContext } from "./app";
 import { throwIfInvalid } from "./errors";
 import { wsgiEntryToString } from "./entry";
 import { DEFAULT_WORKER_THREADS, defaultWorkerCount, GUNICORN_WORKERS_PER_CORE, HostFacts } from "./facts";
-import { Listener, withHandoff } from "./listener";
+import { handoffPath, Listener, withHandoff } from "./listener";
 import { SupervisedSettings } from "./server";
 import { parentDir } from "./paths";
 import { absolutePathRule, eachRule, hostRule, intRangeRule, ipSourceRule, oneOfRule, portRule, rule } from "./validate";
@@ -246,7 +246,7 @@ export function planGunicorn(args: GunicornArgs, ctx: AppResolveContext): Gunico
     processUser: app.user,
     stopSignal: "TERM",
     stopWaitSecs: args.stopWaitSecs ?? gracefulTimeout + 5,
-    listener: gunicornListener(bind, app.user, app.group),
+    listener: gunicornListener(bind, app.user, app.group, app.runDir),
     requiredDirs: unique([app.runDir, ...(accessLog === null ? [] : [parentDir(accessLog)]), parentDir(errorLog)]),
   };
 }
@@ -256,10 +256,18 @@ function unixBind(path: string, umask: number | undefined, runDir: string): Guni
   return { kind: "unix", path, umask: umask ?? (parentDir(path) === runDir ? 0 : 0o007) };
 }
 
-function gunicornListener(bind: GunicornBind, user: string, group: string): Listener {
+/**
+ * On TCP the standby of a restart listens on a unix socket in the run dir (Gunicorn's default umask 0:
+ * the run dir's own mode and group keep others out), which nginx reaches as the port's backup.
+ */
+function gunicornListener(bind: GunicornBind, user: string, group: string, runDir: string): Listener {
   switch (bind.kind) {
     case "tcp":
-      return { protocol: "http", address: { kind: "tcp", host: bind.host, port: bind.port } };
+      return {
+        protocol: "http",
+        address: { kind: "tcp", host: bind.host, port: bind.port },
+        handoff: { kind: "unix", path: handoffPath(`${runDir}/gunicorn.sock`), permissions: { owner: user, group, mode: 0o777 } },
+      };
     case "unix":
       return withHandoff({ protocol: "http", address: { kind: "unix", path: bind.path, permissions: { owner: user, group, mode: 0o777 & ~bind.umask } } });
     default: {

@@ -1,14 +1,16 @@
 /**
- * A restart that drops no request, for a server on a unix socket behind nginx: a standby instance
- * of the same program starts beside it on the handoff socket (nginx's `backup` server for this
- * one), takes over the socket's name, and serves while the server restarts; then it goes.
+ * A restart that drops no request, for a server behind nginx: a standby instance of the same program
+ * starts beside it on the handoff socket (nginx's `backup` server for this one) and serves while the
+ * server restarts; then it goes.
  *
  * 1. The standby starts from the files on disk now (the server's config copied with its own socket,
  *    pid file and FIFO), as a supervisor program of its own, and must accept connections.
- * 2. The socket's name is pointed at the standby (a hard link renamed over it): new connections go
- *    there, while the server finishes what it accepted (`drainSecs`).
+ * 2. On a unix socket, the socket's name is pointed at the standby (a hard link renamed over it): new
+ *    connections go there, while the server finishes what it accepted (`drainSecs`). A TCP port has
+ *    no name to take over: the server keeps it until it stops.
  * 3. The server stops and starts again (or supervisor takes its changed section). While it is
- *    down, its socket is missing or refuses, and nginx passes requests to the backup: the standby.
+ *    down, its socket is missing or refuses (a TCP port refuses), and nginx passes requests to the
+ *    backup: the standby.
  * 4. Once the server accepts again and the standby has finished its requests, the standby goes.
  *
  * A standby that does not come up leaves everything as it was (the caller restarts in place). A
@@ -18,9 +20,10 @@
  * A changed listener (another socket, another server kind taking over the program) is a switch: the
  * running instance listens where nginx does not yet look, and stopping it before nginx has moved
  * would drop every request until then. So when a site in front of the program has said it moves by
- * itself (the fronted file, written by its probe) and the new socket does not accept yet, step 3 waits:
- * the standby serves the new socket, the old instance goes on serving the old one, and the site's
- * probe finishes the switch (`handoff_finish`) once nginx has reloaded onto the new socket.
+ * itself (the fronted file, written by its probe) and the new listener does not accept yet, step 3 waits:
+ * the standby serves the new listener (its socket's name, or as the backup of a port nobody holds yet),
+ * the old instance goes on serving the old one, and the site's probe finishes the switch
+ * (`handoff_finish`) once nginx has reloaded onto the new listener.
  */
 import { shellCommand, shellQuote as q } from "../quote";
 
@@ -35,8 +38,9 @@ export interface HandoffSpec {
   readonly sectionReplacements: readonly (readonly [string, string])[];
   /** Where that section is written for supervisor: `/etc/supervisor/conf.d/<standby>.conf`. */
   readonly sectionFile: string;
-  /** The server's unix socket, and the standby's (the upstream's `backup` in nginx). */
-  readonly socket: string;
+  /** Where the server listens: its unix socket, or a TCP port. */
+  readonly listen: HandoffListen;
+  /** The standby's unix socket (the upstream's `backup` in nginx). */
   readonly handoffSocket: string;
   /** The server's config file and the copy the standby reads (absent for a server configured by its command). */
   readonly configFile?: { readonly path: string; readonly copy: string };
@@ -55,6 +59,15 @@ export interface HandoffSpec {
   readonly frontedFile: string;
 }
 
+/** A server's unix socket (its path) or TCP port (`host`, an IP address or name, and `port`). */
+export type HandoffListen = { readonly kind: "unix"; readonly path: string } | { readonly kind: "tcp"; readonly host: string; readonly port: number };
+
+/** The argument `ACCEPTS_PY` takes for a listener: the socket's path, or `host:port` (`[::1]:8000`). */
+export function acceptsTarget(listen: HandoffListen): string {
+  if (listen.kind === "unix") return listen.path;
+  return listen.host.includes(":") ? `[${listen.host}]:${listen.port}` : `${listen.host}:${listen.port}`;
+}
+
 /** `copy.py <from> <to> [<old> <new>]…`: the file with each old string replaced; every old one must occur. */
 export const COPY_WITH_PY = String.raw`
 import sys
@@ -68,19 +81,27 @@ with open(dst, "w") as f:
     f.write(text)
 `;
 
-/** `accepts.py <socket> <seconds>`: waits until a unix socket accepts a connection. */
+/**
+ * `accepts.py <listener> <seconds>`: waits until a unix socket (an absolute path) or a TCP port
+ * (`host:port`, `[v6]:port`) accepts a connection.
+ */
 export const ACCEPTS_PY = String.raw`
 import socket, sys, time
-path, deadline = sys.argv[1], time.monotonic() + float(sys.argv[2])
+target, deadline = sys.argv[1], time.monotonic() + float(sys.argv[2])
+if target.startswith("/"):
+    family, address = socket.AF_UNIX, target
+else:
+    host, _, port = target.rpartition(":")
+    family, address = (socket.AF_INET6 if ":" in host else socket.AF_INET), (host.strip("[]"), int(port))
 while True:
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s = socket.socket(family, socket.SOCK_STREAM)
     try:
         s.settimeout(2)
-        s.connect(path)
+        s.connect(address)
         sys.exit(0)
     except OSError as e:
         if time.monotonic() >= deadline:
-            sys.exit("flaskstack: %s does not accept connections: %s" % (path, e))
+            sys.exit("flaskstack: %s does not accept connections: %s" % (target, e))
         time.sleep(0.2)
     finally:
         s.close()
@@ -98,7 +119,9 @@ export function handoffFunctions(spec: HandoffSpec): string {
   const pairs = (ps: readonly (readonly [string, string])[]) => ps.map(([a, b]) => `${q(a)} ${q(b)}`).join(" ");
   const prog = q(spec.program);
   const standby = q(spec.standby);
-  const sock = q(spec.socket);
+  const where = acceptsTarget(spec.listen);
+  const addr = q(where);
+  const unixPath = spec.listen.kind === "unix" ? spec.listen.path : undefined;
   const hsock = q(spec.handoffSocket);
   const ctl = (...a: string[]) => shellCommand(["supervisorctl", ...a]);
   const copy = spec.configFile;
@@ -123,7 +146,7 @@ export function handoffFunctions(spec: HandoffSpec): string {
     `}`,
     // A switch waits for the site when one in front of the program moves by itself and the new socket is not served yet.
     `handoff_switch_wanted() {`,
-    `  [ -e ${q(spec.frontedFile)} ] && ! python3 -c ${q(ACCEPTS_PY)} ${sock} 0 >/dev/null 2>&1`,
+    `  [ -e ${q(spec.frontedFile)} ] && ! python3 -c ${q(ACCEPTS_PY)} ${addr} 0 >/dev/null 2>&1`,
     `}`,
     `handoff_pending() { [ -e ${q(spec.pendingFile)} ]; }`,
     `handoff() {`,
@@ -140,14 +163,17 @@ export function handoffFunctions(spec: HandoffSpec): string {
     `  if ! ho_wait ${standby} ${hsock} ${q(spec.standbyLog)}; then`,
     `    echo "flaskstack: the standby did not come up" >&2; handoff_cleanup; return 1`,
     `  fi`,
-    // New connections reach the standby from here on; the server finishes what it accepted.
-    `  ln -f ${hsock} ${q(`${spec.socket}.flaskstack-tmp`)} && mv -f ${q(`${spec.socket}.flaskstack-tmp`)} ${sock} || { handoff_cleanup; return 1; }`,
+    // New connections reach the standby from here on; the server finishes what it accepted. (A port
+    // cannot be taken over: nginx reaches the standby as the backup once the server has let it go.)
+    ...(unixPath
+      ? [`  ln -f ${hsock} ${q(`${unixPath}.flaskstack-tmp`)} && mv -f ${q(`${unixPath}.flaskstack-tmp`)} ${addr} || { handoff_cleanup; return 1; }`]
+      : []),
     `  if [ "$1" = switch ]; then`,
     `    : > ${q(spec.pendingFile)}`,
-    `    echo "flaskstack: $(date +%T) the standby serves ${spec.socket}; ${spec.program} goes on serving where it listened until the site has moved" >&2`,
+    `    echo "flaskstack: $(date +%T) the standby serves ${unixPath ?? `as the backup of ${where}`}; ${spec.program} goes on serving where it listened until the site has moved" >&2`,
     `    return 0`,
     `  fi`,
-    `  sleep ${spec.drainSecs}`,
+    ...(unixPath ? [`  sleep ${spec.drainSecs}`] : []),
     `  handoff_replace "$1"`,
     `}`,
     // The server stops and takes its (changed) section while the standby serves; 2 when it does not come back.
@@ -155,9 +181,9 @@ export function handoffFunctions(spec: HandoffSpec): string {
     `  echo "flaskstack: $(date +%T) restarting ${spec.program}; the standby serves meanwhile" >&2`,
     `  ${ctl("stop", spec.program)} >&2 || true`,
     // Whatever the name leads to now, the server binds it afresh; until then nginx uses the backup.
-    `  rm -f ${sock}`,
+    ...(unixPath ? [`  rm -f ${addr}`] : []),
     `  if [ "$1" = update ]; then ${ctl("update", spec.program)} >&2 || true; else ${ctl("start", spec.program)} >&2 || true; fi`,
-    `  if ! ho_wait ${prog} ${sock} ${q(spec.serverLog)}; then`,
+    `  if ! ho_wait ${prog} ${addr} ${q(spec.serverLog)}; then`,
     `    echo "flaskstack: ${spec.program} did not come back; the standby ${spec.standby} keeps serving" >&2; return 2`,
     `  fi`,
     `  sleep ${spec.drainSecs}`,
@@ -168,7 +194,7 @@ export function handoffFunctions(spec: HandoffSpec): string {
     // instance finishes, then the program takes its new section. Nothing to do without a switch.
     `handoff_finish() {`,
     `  [ -e ${q(spec.pendingFile)} ] || return 0`,
-    `  echo "flaskstack: $(date +%T) the site has moved to ${spec.socket}: ${spec.program} takes its new section" >&2`,
+    `  echo "flaskstack: $(date +%T) the site has moved to ${where}: ${spec.program} takes its new section" >&2`,
     `  sleep ${spec.drainSecs}`,
     `  rc=0; handoff_replace update || rc=$?`,
     `  rm -f ${q(spec.pendingFile)}`,

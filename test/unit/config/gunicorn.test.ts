@@ -84,10 +84,14 @@ describe("resolveGunicorn", () => {
     expect(resolveGunicorn({ bind: { kind: "unix", umask: 0o007 } }, CTX).bind).toEqual({ kind: "unix", path: "/run/app/gunicorn.sock", umask: 0o007 });
   });
 
-  it("GIVEN a TCP bind WHEN resolved THEN it is 127.0.0.1:8000, one queue shared by the workers (no reuse_port)", () => {
+  it("GIVEN a TCP bind WHEN resolved THEN it is 127.0.0.1:8000, one queue shared by the workers (no reuse_port), a restart's standby on a unix socket in the run dir", () => {
     const s = resolveGunicorn({ bind: { kind: "tcp" } }, CTX);
     expect(s.bind).toEqual({ kind: "tcp", host: "127.0.0.1", port: 8000 });
-    expect(s.listener).toEqual({ protocol: "http", address: { kind: "tcp", host: "127.0.0.1", port: 8000 } });
+    expect(s.listener).toEqual({
+      protocol: "http",
+      address: { kind: "tcp", host: "127.0.0.1", port: 8000 },
+      handoff: { kind: "unix", path: "/run/app/gunicorn-handoff.sock", permissions: { owner: "app", group: "app", mode: 0o777 } },
+    });
     expect(s.reusePort).toBe(false);
   });
 

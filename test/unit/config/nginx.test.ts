@@ -1,4 +1,5 @@
 import { ArgumentError, Listener, NginxSiteArgs, resolveGunicorn, resolveNginxSite, resolveUwsgi, resolveWaitress } from "../../../components/config";
+import { renderNginxSite } from "../../../components/render";
 import { CTX, errorOf, frozen } from "../fixtures";
 
 const UWSGI_UNIX = resolveUwsgi({}, CTX).listener;
@@ -34,9 +35,17 @@ describe("resolveNginxSite", () => {
     expect(defaults[key as keyof typeof defaults]).toEqual(expected);
   });
 
-  it("GIVEN an HTTP upstream WHEN resolved THEN keep-alive connections default to 16", () => {
-    const s = resolveNginxSite({ name: "app", upstreams: [GUNICORN_TCP] });
+  it("GIVEN an HTTP upstream without a handoff socket WHEN resolved THEN keep-alive connections default to 16", () => {
+    const s = resolveNginxSite({ name: "app", upstreams: [{ protocol: "http", address: { kind: "tcp", host: "127.0.0.1", port: 8080 } }] });
     expect([s.protocol, s.keepalive]).toEqual(["http", 16]);
+  });
+
+  it("GIVEN Gunicorn on TCP WHEN resolved THEN its standby's unix socket is the port's backup, tried after the port twice, with no keep-alive", () => {
+    const s = resolveNginxSite({ name: "app", upstreams: [GUNICORN_TCP] });
+    expect([s.keepalive, s.upstreams[0].maxFails]).toEqual([0, 0]);
+    expect(renderNginxSite(s)).toMatch(
+      /server 127\.0\.0\.1:8000 max_fails=0;\n\s+server 127\.0\.0\.1:8000 max_fails=0;\n\s+server unix:\/run\/app\/gunicorn-handoff\.sock backup max_fails=0;/,
+    );
   });
 
   it("GIVEN tls with hsts true WHEN resolved THEN Mozilla's two-year max-age and redirect/http2 defaults apply", () => {

@@ -1,9 +1,10 @@
 /**
  * The handoff, run for real: /bin/sh runs the functions against a stub `supervisorctl` whose
- * programs are small Python servers on unix sockets (each answers every connection with its name
- * and generation, and on TERM closes and unlinks its socket path, as uWSGI's vacuum and Gunicorn
- * do). A client connects again and again the way nginx does with a `backup` server: the socket
- * first, the handoff socket when that one is missing or refuses. No connection may go unanswered.
+ * programs are small Python servers on unix sockets or a TCP port (each answers every connection
+ * with its name and generation, and on TERM closes and unlinks its socket path, as uWSGI's vacuum
+ * and Gunicorn do). A client connects again and again the way nginx does with a `backup` server:
+ * the server's socket or port first, the handoff socket when that one is missing or refuses. No
+ * connection may go unanswered.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -12,26 +13,35 @@ import * as os from "os";
 import * as path from "path";
 import { handoffPath, resolveSupervisorProgram, resolveWaitress } from "../../../components/config";
 import { renderSupervisorProgram, renderWaitressArgv } from "../../../components/render";
-import { handoffFunctions, replaceAll, sectionReplacements } from "../../../components/remote/handoff";
+import { acceptsTarget, HandoffListen, handoffFunctions, replaceAll, sectionReplacements } from "../../../components/remote/handoff";
 import { CTX } from "../fixtures";
 
 const SERVER_PY = String.raw`
-import os, signal, socket, sys
+import os, signal, socket, sys, time
 cfg, label = sys.argv[1], sys.argv[2]
 path = [l.split("=", 1)[1].strip() for l in open(cfg) if l.startswith("socket")][0]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-try:
-    os.unlink(path)
-except FileNotFoundError:
-    pass
-s.bind(path)
-s.listen(64)
-def stop(*_):
-    s.close()
+if path.startswith("/"):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         os.unlink(path)
     except FileNotFoundError:
         pass
+    s.bind(path)
+else:
+    # A server on a port takes a moment to start, as a real one does.
+    time.sleep(0.3)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    host, port = path.rsplit(":", 1)
+    s.bind((host, int(port)))
+s.listen(64)
+def stop(*_):
+    s.close()
+    if path.startswith("/"):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
     os._exit(0)
 signal.signal(signal.SIGTERM, stop)
 while True:
@@ -100,7 +110,7 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function script(call: string): string {
+function script(call: string, listen: HandoffListen = { kind: "unix", path: sock() }): string {
   const functions = handoffFunctions({
     program: "app",
     standby: "app-handoff",
@@ -110,10 +120,10 @@ function script(call: string): string {
       ["autostart=true", "autostart=false"],
     ],
     sectionFile: path.join(dir, "conf.d", "app-handoff.conf"),
-    socket: sock(),
+    listen,
     handoffSocket: hsock(),
     configFile: { path: path.join(dir, "app.ini"), copy: path.join(dir, "app-handoff.ini") },
-    replacements: [[sock(), hsock()]],
+    replacements: [[acceptsTarget(listen), hsock()]],
     startWaitSecs: 5,
     drainSecs: 1,
     standbyLog: path.join(dir, "standby.log"),
@@ -124,9 +134,9 @@ function script(call: string): string {
   return `set -eu\n${functions}\n${call}`;
 }
 
-function sh(call: string): Promise<{ code: number; stderr: string }> {
+function sh(call: string, listen?: HandoffListen): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn("/bin/sh", ["-c", script(call)], { env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, STUB: dir } });
+    const p = spawn("/bin/sh", ["-c", script(call, listen)], { env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, STUB: dir } });
     let stderr = "";
     p.stderr.on("data", (d) => (stderr += d));
     p.stdout.on("data", (d) => (stderr += d));
@@ -134,11 +144,14 @@ function sh(call: string): Promise<{ code: number; stderr: string }> {
   });
 }
 
-/** One connection the way nginx makes it with a backup server; resolves to the answer, or the failure. */
-function ask(primary = sock(), backup = hsock()): Promise<string> {
-  const once = (p: string) =>
+/**
+ * One connection the way nginx makes it with a backup server; resolves to the answer, or the failure.
+ * `get`: a GET, which nginx also passes on when the server closed the connection without an answer.
+ */
+function ask(primary: string | number = sock(), backup = hsock(), get = false): Promise<string> {
+  const once = (p: string | number) =>
     new Promise<string>((resolve, reject) => {
-      const c = net.connect({ path: p });
+      const c = typeof p === "number" ? net.connect({ host: "127.0.0.1", port: p }) : net.connect({ path: p });
       let data = "";
       let connected = false;
       c.on("connect", () => (connected = true));
@@ -147,8 +160,8 @@ function ask(primary = sock(), backup = hsock()): Promise<string> {
       c.on("error", (e) => reject(Object.assign(e, { connected })));
     });
   return once(primary).catch((e: { connected?: boolean; message: string }) => {
-    // nginx passes to the next server only when it could not connect (or send) at all.
-    if (e.connected) return `FAILED ${e.message}`;
+    // nginx passes a POST to the next server only when it could not connect (or send) at all.
+    if (e.connected && !get) return `FAILED ${e.message}`;
     return once(backup).catch((e2: Error) => `FAILED ${e.message}, backup: ${e2.message}`);
   });
 }
@@ -275,6 +288,60 @@ describe("handoff", () => {
       expect(r.stderr).toContain("rc=2");
       expect(await ask()).toBe("app-handoff#1");
       expect(fs.existsSync(path.join(dir, "app.switching"))).toBe(false);
+    }, 60_000);
+  });
+
+  it("GIVEN listeners THEN the accept check's argument is the socket's path or host:port (IPv6 in brackets)", () => {
+    expect(acceptsTarget({ kind: "unix", path: "/run/a/a.sock" })).toBe("/run/a/a.sock");
+    expect(acceptsTarget({ kind: "tcp", host: "127.0.0.1", port: 8000 })).toBe("127.0.0.1:8000");
+    expect(acceptsTarget({ kind: "tcp", host: "::1", port: 8000 })).toBe("[::1]:8000");
+  });
+
+  describe("a server on a TCP port", () => {
+    let port: number;
+    const tcp = (): HandoffListen => ({ kind: "tcp", host: "127.0.0.1", port });
+    beforeEach(async () => {
+      // A port nothing listens on: the kernel picks a free one, which is then let go.
+      port = await new Promise<number>((resolve) => {
+        const probe = net.createServer().listen(0, "127.0.0.1", () => {
+          const p = (probe.address() as net.AddressInfo).port;
+          probe.close(() => resolve(p));
+        });
+      });
+      fs.writeFileSync(path.join(dir, "app.ini"), `[server]\nsocket = 127.0.0.1:${port}\nprocesses = 4\n`, { mode: 0o640 });
+    });
+
+    // A port cannot be renamed away from the server as a socket can: what its queue holds at the
+    // instant it closes is reset. nginx passes such a GET on (here: to the standby); a POST would fail.
+    it("GIVEN a running server WHEN it is restarted through a standby THEN nginx's backup (the standby on its unix socket) answers while the port refuses, and no GET fails", async () => {
+      await run("start app");
+      expect(await ask(port)).toBe("app#1");
+      const { result, answers } = await underLoad(sh("handoff start", tcp()), () => ask(port, hsock(), true));
+      expect(result.stderr).toContain("app is back; the standby is gone");
+      expect(result.code).toBe(0);
+      expect(answers.filter((a) => a.startsWith("FAILED"))).toEqual([]);
+      expect(new Set(answers)).toEqual(new Set(["app#1", "app-handoff#1", "app#2"]));
+      expect(await ask(port)).toBe("app#2");
+      // The standby (reached only through the backup: its copy named the unix socket) is gone with its files.
+      expect(["conf.d/app-handoff.conf", "app-handoff.ini", "app-handoff.sock", "app-handoff.pid"].filter((f) => fs.existsSync(path.join(dir, f)))).toEqual([]);
+    }, 60_000);
+
+    it("GIVEN a move onto the port (a switch) THEN the standby serves as its backup until the site has moved, and handoff_finish completes it", async () => {
+      const oldSock = path.join(dir, "old.sock");
+      fs.writeFileSync(path.join(dir, "app.ini"), `[server]\nsocket = ${oldSock}\n`);
+      await run("start app");
+      fs.writeFileSync(path.join(dir, "app.ini"), `[server]\nsocket = 127.0.0.1:${port}\n`);
+      fs.writeFileSync(path.join(dir, "fronted-app"), "");
+      expect((await sh("handoff_switch_wanted && echo wanted || echo no", tcp())).stderr.trim()).toBe("wanted");
+      const before = await underLoad(sh("handoff switch", tcp()), () => ask(oldSock, oldSock));
+      expect(before.result.stderr).toContain(`the standby serves as the backup of 127.0.0.1:${port}`);
+      expect(new Set(before.answers)).toEqual(new Set(["app#1"]));
+      expect(await ask(port)).toBe("app-handoff#1");
+      const after = await underLoad(sh("handoff_finish", tcp()), () => ask(port, hsock(), true));
+      expect(after.result.code).toBe(0);
+      expect(after.answers.filter((a) => a.startsWith("FAILED"))).toEqual([]);
+      expect(new Set(after.answers)).toEqual(new Set(["app-handoff#1", "app#2"]));
+      expect((await sh("handoff_switch_wanted && echo wanted || echo no", tcp())).stderr.trim()).toBe("no");
     }, 60_000);
   });
 
