@@ -1,7 +1,8 @@
 /**
  * NginxSite: a server block in front of one or more WSGI services. The site file is written beside
  * the live one, checked with `nginx -t`, and only then activated and reloaded: an invalid site never
- * replaces a working one, and `up` fails with nginx's own message.
+ * replaces a working one, and `up` fails with nginx's own message. Its `config` and `configPath` are
+ * the rendered site and `/etc/nginx/sites-available/<name>`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -14,11 +15,11 @@ import {
   throwIfInvalid,
   urlPathRule,
 } from "./config";
-import { resourceError } from "./errors";
+import { ConfigFileComponent } from "./configFile";
 import { Host } from "./host";
 import { shellQuote as q } from "./quote";
 import { contentHash } from "./release/archive";
-import { asRoot, managedFile, ownerId, probeDeleteScript, probeScript, probeStdin, remoteCommand, tagged, withTokens } from "./remote";
+import { asRoot, ownerId, probeDeleteScript, probeScript, probeStdin, remoteCommand, tagged, withTokens } from "./remote";
 import { renderNginxSite } from "./render";
 import { WsgiService } from "./wsgiService";
 
@@ -54,34 +55,23 @@ function isService(u: NginxUpstreamInput): u is WsgiService {
   return pulumi.Resource.isInstance(u as pulumi.Resource) && "listener" in u;
 }
 
-export class NginxSite extends pulumi.ComponentResource {
+export class NginxSite extends ConfigFileComponent {
   /** Settings resolved with every default filled in (upstreams, TLS, limits). */
-  readonly settings: NginxSiteSettings;
-  /** The rendered site. */
-  readonly config: string;
-  /** `/etc/nginx/sites-available/<name>`. */
-  readonly configPath: string;
+  declare readonly settings: NginxSiteSettings;
   /** Done when nginx serves the current site. */
   readonly ready: pulumi.Resource;
 
   constructor(name: string, args: NginxSiteArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("flaskstack:index:NginxSite", name, {}, opts);
     const { host, upstreams, removeDefaultSite, healthPath = "/", healthTimeoutSecs = 60, ...spec } = args;
     const services = upstreams.filter(isService);
-    try {
+    const resolve = () => {
       throwIfInvalid([urlPathRule("healthPath", healthPath), intRangeRule("healthTimeoutSecs", healthTimeoutSecs, 1, 3600)], "NginxSite");
-      this.settings = resolveNginxSite({
-        ...spec,
-        upstreams: upstreams.map((u) => (isService(u) ? u.listener : u)),
-      });
-    } catch (e) {
-      throw resourceError(e, this);
-    }
-    host.requirePackages(this, ["nginx"], "NginxSite");
+      const settings = resolveNginxSite({ ...spec, upstreams: upstreams.map((u) => (isService(u) ? u.listener : u)) });
+      return { settings, text: renderNginxSite(settings), path: `/etc/nginx/sites-available/${settings.name}` };
+    };
+    super("flaskstack:index:NginxSite", name, { host, package: "nginx", resolve }, opts);
     const conn = host.connection;
     const s = this.settings;
-    this.config = renderNginxSite(s);
-    this.configPath = `/etc/nginx/sites-available/${s.name}`;
     const enabled = `/etc/nginx/sites-enabled/${s.name}`;
     const reload = "nginx -t -q && if [ -d /run/systemd/system ]; then systemctl reload-or-restart nginx; else nginx -s reload; fi";
 
@@ -97,20 +87,14 @@ export class NginxSite extends pulumi.ComponentResource {
       );
     }
 
-    const site = managedFile(
+    const site = this.writeConfig(
       `${name}-site`,
-      conn,
       {
-        path: this.configPath,
-        content: this.config,
-        owner: "root",
-        group: "root",
-        mode: "0644",
         verify: `ln -sfn ${q(this.configPath)} ${q(enabled)} && nginx -t`,
         onVerifyFailure: `[ -e ${q(`${this.configPath}.flaskstack-prev`)} ] || rm -f ${q(enabled)}`,
         afterDelete: `rm -f ${q(enabled)}; ${reload}`,
       },
-      { parent: this, dependsOn: before },
+      before,
     );
 
     // The token shows in the preview that the site changed and nginx reloads.

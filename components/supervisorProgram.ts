@@ -1,13 +1,14 @@
 /**
  * SupervisorProgram: `/etc/supervisor/conf.d/<name>.conf`, applied with `supervisorctl reread` +
- * `update <name>` — only that program is (re)started, and only when its section changed.
+ * `update <name>` — only that program is (re)started, and only when its section changed. Its `config`
+ * and `configPath` are the rendered `[program:…]` section and that path.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { resolveSupervisorProgram, SupervisorProgramArgs as ProgramSpec, SupervisorProgramSettings } from "./config";
-import { resourceError } from "./errors";
+import { ConfigFileComponent } from "./configFile";
 import { Host } from "./host";
 import { shellCommand, shellQuote as q } from "./quote";
-import { managedFile, serviceAction } from "./remote";
+import { serviceAction } from "./remote";
 import { renderSupervisorProgram } from "./render";
 
 export interface SupervisorProgramArgs extends ProgramSpec {
@@ -31,44 +32,28 @@ export interface SupervisorProgramArgs extends ProgramSpec {
   readonly handoff?: string;
 }
 
-export class SupervisorProgram extends pulumi.ComponentResource {
+export class SupervisorProgram extends ConfigFileComponent {
   /** Settings resolved with every default filled in. */
-  readonly settings: SupervisorProgramSettings;
-  /** `/etc/supervisor/conf.d/<name>.conf`. */
-  readonly configPath: string;
-  /** The rendered `[program:…]` section. */
-  readonly config: string;
+  declare readonly settings: SupervisorProgramSettings;
   /** Done when supervisor runs the current version of the program. */
   readonly ready: pulumi.Resource;
 
   constructor(name: string, args: SupervisorProgramArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("flaskstack:index:SupervisorProgram", name, {}, opts);
     const { host, directories, dependsOn, handoff, ...spec } = args;
-    try {
-      this.settings = resolveSupervisorProgram(spec);
-    } catch (e) {
-      throw resourceError(e, this);
-    }
-    host.requirePackages(this, ["supervisor"], "SupervisorProgram");
+    const resolve = () => {
+      const settings = resolveSupervisorProgram(spec);
+      return { settings, text: renderSupervisorProgram(settings), path: `/etc/supervisor/conf.d/${settings.name}.conf` };
+    };
+    super("flaskstack:index:SupervisorProgram", name, { host, package: "supervisor", resolve }, opts);
     const s = this.settings;
     const conn = host.connection;
-    this.configPath = `/etc/supervisor/conf.d/${s.name}.conf`;
-    this.config = renderSupervisorProgram(s);
     const ctl = (...a: string[]) => shellCommand(["supervisorctl", ...a]);
 
-    const file = managedFile(
+    const file = this.writeConfig(
       `${name}-conf`,
-      conn,
-      {
-        path: this.configPath,
-        content: this.config,
-        owner: "root",
-        group: "root",
-        mode: "0644",
-        // Without its section, `update <name>` stops the program and removes it.
-        afterDelete: `${ctl("reread")} >/dev/null && ${ctl("update", s.name)} || true`,
-      },
-      { parent: this, dependsOn: [host.packagesReady, ...(dependsOn ?? [])] },
+      // Without its section, `update <name>` stops the program and removes it.
+      { afterDelete: `${ctl("reread")} >/dev/null && ${ctl("update", s.name)} || true` },
+      [host.packagesReady, ...(dependsOn ?? [])],
     );
 
     const dirs = directories ?? s.requiredDirs.map((p) => ({ path: p, owner: "root", group: "root", mode: "0755" }));
