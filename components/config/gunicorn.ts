@@ -5,34 +5,25 @@ import { AppResolveContext, envLoaderPath, ResolveContext } from "./app";
 import { throwIfInvalid } from "./errors";
 import { wsgiEntryToString } from "./entry";
 import { DEFAULT_WORKER_THREADS, defaultWorkerCount, GUNICORN_WORKERS_PER_CORE, HostFacts } from "./facts";
-import { handoffPath, Listener, withHandoff } from "./listener";
+import { httpListener, Listen, listenRules, ListenSpec, resolveListen, TcpListenArgs, UnixListenArgs } from "./listener";
 import { SupervisedSettings } from "./server";
 import { parentDir } from "./paths";
-import { absolutePathRule, eachRule, hostRule, intRangeRule, ipSourceRule, oneOfRule, portRule, rule } from "./validate";
+import { absolutePathRule, eachRule, intRangeRule, ipSourceRule, oneOfRule, rule } from "./validate";
 
-export type GunicornBindArgs =
-  | {
-      readonly kind: "tcp";
-      /** @default "127.0.0.1" */
-      readonly host?: string;
-      /** @default 8000 */
-      readonly port?: number;
-    }
-  | {
-      readonly kind: "unix";
-      /** @default `<runDir>/gunicorn.sock` */
-      readonly path?: string;
-      /**
-       * umask applied when Gunicorn creates the socket (owner: the app user, group: the app's group).
-       * @default 0 for a socket directly in the run dir: mode 777, and the run dir (mode 750, group www-data)
-       * is what lets only the app and nginx reach it (Gunicorn gives the socket its own group, which nginx is
-       * not in); 0o007 elsewhere: mode 770, so nginx may connect only when its user is in the app's group
-       */
-      readonly umask?: number;
-    };
+/** Gunicorn's unix socket: its path, and the umask it creates the socket with. */
+export interface GunicornUnixBindArgs extends UnixListenArgs {
+  /**
+   * umask applied when Gunicorn creates the socket (owner: the app user, group: the app's group).
+   * @default 0 for a socket directly in the run dir: mode 777, and the run dir (mode 750, group www-data)
+   * is what lets only the app and nginx reach it (Gunicorn gives the socket its own group, which nginx is
+   * not in); 0o007 elsewhere: mode 770, so nginx may connect only when its user is in the app's group
+   */
+  readonly umask?: number;
+}
 
-export type GunicornBind =
-  { readonly kind: "tcp"; readonly host: string; readonly port: number } | { readonly kind: "unix"; readonly path: string; readonly umask: number };
+export type GunicornBindArgs = TcpListenArgs | GunicornUnixBindArgs;
+
+export type GunicornBind = Listen<"umask">;
 
 export const GUNICORN_WORKER_CLASSES = ["sync", "gthread", "gevent"] as const;
 export type GunicornWorkerClass = (typeof GUNICORN_WORKER_CLASSES)[number];
@@ -177,10 +168,7 @@ export function planGunicorn(args: GunicornArgs, ctx: AppResolveContext): Gunico
   const threads = args.threads ?? (args.workerClass === undefined || args.workerClass === "gthread" ? DEFAULT_WORKER_THREADS : 1);
   throwIfInvalid(
     [
-      oneOfRule("bind.kind", bindArgs.kind, ["tcp", "unix"]),
-      bindArgs.kind === "tcp"
-        ? [hostRule("bind.host", bindArgs.host), portRule("bind.port", bindArgs.port)]
-        : [absolutePathRule("bind.path", bindArgs.path), intRangeRule("bind.umask", bindArgs.umask, 0, 0o777)],
+      listenRules(bindArgs, BIND),
       intRangeRule("workers", args.workers, 1, 1024),
       intRangeRule("threads", args.threads, 1, 256),
       oneOfRule("workerClass", args.workerClass, GUNICORN_WORKER_CLASSES),
@@ -208,10 +196,7 @@ export function planGunicorn(args: GunicornArgs, ctx: AppResolveContext): Gunico
     "Gunicorn",
   );
 
-  const bind: GunicornBind =
-    bindArgs.kind === "tcp"
-      ? { kind: "tcp", host: bindArgs.host ?? "127.0.0.1", port: bindArgs.port ?? 8000 }
-      : unixBind(bindArgs.path ?? `${app.runDir}/gunicorn.sock`, bindArgs.umask, app.runDir);
+  const bind = resolveListen(bindArgs, BIND, app.runDir);
   const accessLog = args.accessLog ?? null;
   const errorLog = args.errorLog ?? `${app.logDir}/gunicorn.error.log`;
   const gracefulTimeout = args.gracefulTimeout ?? 30;
@@ -246,36 +231,20 @@ export function planGunicorn(args: GunicornArgs, ctx: AppResolveContext): Gunico
     processUser: app.user,
     stopSignal: "TERM",
     stopWaitSecs: args.stopWaitSecs ?? gracefulTimeout + 5,
-    listener: gunicornListener(bind, app.user, app.group, app.runDir),
+    listener: httpListener(bind, BIND, app),
     requiredDirs: unique([app.runDir, ...(accessLog === null ? [] : [parentDir(accessLog)]), parentDir(errorLog)]),
   };
 }
 
-/** A unix bind: umask 0 directly in the run dir, whose own mode and group keep others out (see `bind.umask`). */
-function unixBind(path: string, umask: number | undefined, runDir: string): GunicornBind {
-  return { kind: "unix", path, umask: umask ?? (parentDir(path) === runDir ? 0 : 0o007) };
-}
-
 /**
- * On TCP the standby of a restart listens on a unix socket in the run dir (Gunicorn's default umask 0:
- * the run dir's own mode and group keep others out), which nginx reaches as the port's backup.
+ * Gunicorn's `bind`. On TCP the standby of a restart listens on a unix socket in the run dir (Gunicorn's
+ * default umask 0: the run dir's own mode and group keep others out), which nginx reaches as the port's backup.
  */
-function gunicornListener(bind: GunicornBind, user: string, group: string, runDir: string): Listener {
-  switch (bind.kind) {
-    case "tcp":
-      return {
-        protocol: "http",
-        address: { kind: "tcp", host: bind.host, port: bind.port },
-        handoff: { kind: "unix", path: handoffPath(`${runDir}/gunicorn.sock`), permissions: { owner: user, group, mode: 0o777 } },
-      };
-    case "unix":
-      return withHandoff({ protocol: "http", address: { kind: "unix", path: bind.path, permissions: { owner: user, group, mode: 0o777 & ~bind.umask } } });
-    default: {
-      const unreachable: never = bind;
-      throw new Error(`unknown Gunicorn bind ${JSON.stringify(unreachable)}`);
-    }
-  }
-}
+const BIND: ListenSpec<"umask"> = {
+  argument: "bind",
+  tcp: { port: 8000, standby: true },
+  unix: { name: "gunicorn.sock", option: "umask", inRunDir: 0, elsewhere: 0o007, mode: (umask) => 0o777 & ~umask },
+};
 
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)];

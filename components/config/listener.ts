@@ -1,7 +1,13 @@
 /**
  * What a WSGI service listens on, as NginxSite needs to know it: the protocol spoken and the address.
  * NginxSite chooses `uwsgi_pass` + `uwsgi_params` or `proxy_pass` + proxy headers from `protocol`.
+ * Also the listen argument Gunicorn (`bind`) and Waitress (`listen`) share: a TCP address or a unix
+ * socket, checked, completed and turned into their listener here.
  */
+import { AppContext } from "./app";
+import { Rule } from "./errors";
+import { parentDir } from "./paths";
+import { absolutePathRule, hostRule, intRangeRule, oneOfRule, portRule } from "./validate";
 
 /** The ownership and mode a unix socket gets, so a reader can check who may connect to it. */
 export interface SocketPermissions {
@@ -108,4 +114,95 @@ export function mayConnect(permissions: SocketPermissions, user: string, groups:
 /** `0o660` → `660`, the spelling of chmod, uWSGI `chmod-socket` and Waitress `--unix-socket-perms`. */
 export function octalMode(mode: number): string {
   return mode.toString(8).padStart(3, "0");
+}
+
+/** A TCP address to listen on, as a server's arguments give it. */
+export interface TcpListenArgs {
+  readonly kind: "tcp";
+  /** @default "127.0.0.1" */
+  readonly host?: string;
+  /** @default the server's: 8000 for Gunicorn, 8080 for Waitress */
+  readonly port?: number;
+}
+
+/** A unix socket to listen on, as a server's arguments give it (each server adds how it sets the socket's permissions). */
+export interface UnixListenArgs {
+  readonly kind: "unix";
+  /** @default the server's socket in the app's run dir: `<runDir>/gunicorn.sock`, `<runDir>/waitress.sock` */
+  readonly path?: string;
+}
+
+/**
+ * Where a server listens, as its arguments give it: a TCP address, or a unix socket with the server's
+ * own options. A server's own type spells it out (`TcpListenArgs | <its unix socket>`), so that the
+ * component reference lists both shapes.
+ */
+export type ListenArgs<Unix extends UnixListenArgs> = TcpListenArgs | Unix;
+
+/** A unix socket's arguments with the server's permission option `K`. */
+type UnixListenArgsWith<K extends string> = UnixListenArgs & { readonly [P in K]?: number };
+
+/** A unix socket to listen on, resolved: its path and the value of the server's permission option `K`. */
+export type UnixListen<K extends string> = { readonly kind: "unix"; readonly path: string } & { readonly [P in K]: number };
+
+/** Where a server listens, resolved. */
+export type Listen<K extends string> = TcpAddress | UnixListen<K>;
+
+/** A server's listen argument: its name, its defaults, and how its unix socket's permissions are set. */
+export interface ListenSpec<K extends string> {
+  /** The argument, as messages name it: `bind`, `listen`. */
+  readonly argument: string;
+  readonly tcp: {
+    readonly port: number;
+    /**
+     * Whether a restart goes through a standby on the handoff socket of the default unix socket (with
+     * its permissions in the run dir), which nginx reaches as the port's backup.
+     */
+    readonly standby: boolean;
+  };
+  readonly unix: {
+    /** The socket's file name in the app's run dir, where it is when no path is given. */
+    readonly name: string;
+    /** The option (an integer from 0 to 0o777) that sets the socket's permissions: `umask`, `mode`. */
+    readonly option: K;
+    /** The option's default for a socket directly in the run dir, whose own mode and group keep others out. */
+    readonly inRunDir: number;
+    /** The option's default elsewhere. */
+    readonly elsewhere: number;
+    /** The socket's mode for a value of the option. */
+    readonly mode: (value: number) => number;
+  };
+}
+
+/** The rules a listen argument must pass. */
+export function listenRules<K extends string>(args: ListenArgs<UnixListenArgsWith<K>>, spec: ListenSpec<K>): Rule[] {
+  const arg = spec.argument;
+  return [
+    oneOfRule(`${arg}.kind`, args.kind, ["tcp", "unix"]),
+    ...(args.kind === "tcp"
+      ? [hostRule(`${arg}.host`, args.host), portRule(`${arg}.port`, args.port)]
+      : [absolutePathRule(`${arg}.path`, args.path), intRangeRule(`${arg}.${spec.unix.option}`, args[spec.unix.option], 0, 0o777)]),
+  ];
+}
+
+/** A listen argument (one that passed `listenRules`) with its defaults filled in. */
+export function resolveListen<K extends string>(args: ListenArgs<UnixListenArgsWith<K>>, spec: ListenSpec<K>, runDir: string): Listen<K> {
+  if (args.kind === "tcp") {
+    return { kind: "tcp", host: args.host ?? "127.0.0.1", port: args.port ?? spec.tcp.port };
+  }
+  const { name, option, inRunDir, elsewhere } = spec.unix;
+  const path = args.path ?? `${runDir}/${name}`;
+  const value = args[option] ?? (parentDir(path) === runDir ? inRunDir : elsewhere);
+  return { kind: "unix", path, [option]: value } as UnixListen<K>;
+}
+
+/** The listener of a server speaking HTTP where `listen` says, its unix sockets owned by the app's user and group. */
+export function httpListener<K extends string>(listen: Listen<K>, spec: ListenSpec<K>, app: Pick<AppContext, "user" | "group" | "runDir">): Listener {
+  const permissions = (value: number): SocketPermissions => ({ owner: app.user, group: app.group, mode: spec.unix.mode(value) });
+  if (listen.kind === "unix") {
+    return withHandoff({ protocol: "http", address: { kind: "unix", path: listen.path, permissions: permissions(listen[spec.unix.option]) } });
+  }
+  const listener: Listener = { protocol: "http", address: { kind: "tcp", host: listen.host, port: listen.port } };
+  if (!spec.tcp.standby) return listener;
+  return { ...listener, handoff: { kind: "unix", path: handoffPath(`${app.runDir}/${spec.unix.name}`), permissions: permissions(spec.unix.inRunDir) } };
 }

@@ -4,32 +4,22 @@
  */
 import { AppResolveContext } from "./app";
 import { throwIfInvalid } from "./errors";
-import { withHandoff } from "./listener";
+import { httpListener, Listen, listenRules, ListenSpec, resolveListen, TcpListenArgs, UnixListenArgs } from "./listener";
 import { SupervisedSettings } from "./server";
-import { parentDir } from "./paths";
-import { absolutePathRule, hostRule, intRangeRule, oneOfRule, portRule, rule } from "./validate";
+import { hostRule, intRangeRule, oneOfRule, rule } from "./validate";
 
-export type WaitressListenArgs =
-  | {
-      readonly kind: "tcp";
-      /** @default "127.0.0.1" */
-      readonly host?: string;
-      /** @default 8080 */
-      readonly port?: number;
-    }
-  | {
-      readonly kind: "unix";
-      /** @default `<runDir>/waitress.sock` */
-      readonly path?: string;
-      /**
-       * `--unix-socket-perms` (the socket's group is the app's). @default 0o777 directly in the app's
-       * run dir, whose own mode and group (nginx's) keep everyone else out; 0o660 elsewhere
-       */
-      readonly mode?: number;
-    };
+/** Waitress's unix socket: its path, and the mode Waitress gives it. */
+export interface WaitressUnixListenArgs extends UnixListenArgs {
+  /**
+   * `--unix-socket-perms` (the socket's group is the app's). @default 0o777 directly in the app's
+   * run dir, whose own mode and group (nginx's) keep everyone else out; 0o660 elsewhere
+   */
+  readonly mode?: number;
+}
 
-export type WaitressListen =
-  { readonly kind: "tcp"; readonly host: string; readonly port: number } | { readonly kind: "unix"; readonly path: string; readonly mode: number };
+export type WaitressListenArgs = TcpListenArgs | WaitressUnixListenArgs;
+
+export type WaitressListen = Listen<"mode">;
 
 /** Proxy headers Waitress knows (`trusted_proxy_headers`). */
 export const WAITRESS_PROXY_HEADERS = ["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-by", "forwarded"] as const;
@@ -107,10 +97,7 @@ export function resolveWaitress(args: WaitressArgs, ctx: AppResolveContext): Wai
   const behindProxy = args.behindProxy ?? true;
   throwIfInvalid(
     [
-      oneOfRule("listen.kind", listenArgs.kind, ["tcp", "unix"]),
-      listenArgs.kind === "tcp"
-        ? [hostRule("listen.host", listenArgs.host), portRule("listen.port", listenArgs.port)]
-        : [absolutePathRule("listen.path", listenArgs.path), intRangeRule("listen.mode", listenArgs.mode, 0, 0o777)],
+      listenRules(listenArgs, LISTEN),
       intRangeRule("threads", args.threads, 1, 1024),
       intRangeRule("connectionLimit", args.connectionLimit, 1, 1_000_000),
       intRangeRule("channelTimeout", args.channelTimeout, 1, 86400),
@@ -134,10 +121,7 @@ export function resolveWaitress(args: WaitressArgs, ctx: AppResolveContext): Wai
     "Waitress",
   );
 
-  const listen: WaitressListen =
-    listenArgs.kind === "tcp"
-      ? { kind: "tcp", host: listenArgs.host ?? "127.0.0.1", port: listenArgs.port ?? 8080 }
-      : unixListen(listenArgs.path ?? `${app.runDir}/waitress.sock`, listenArgs.mode, app.runDir);
+  const listen = resolveListen(listenArgs, LISTEN, app.runDir);
   const defaultProxy = listen.kind === "unix" ? "localhost" : "127.0.0.1";
   return {
     binary: `${app.venvDir}/bin/waitress-serve`,
@@ -161,18 +145,14 @@ export function resolveWaitress(args: WaitressArgs, ctx: AppResolveContext): Wai
     processUser: app.user,
     stopSignal: "INT",
     stopWaitSecs: args.stopWaitSecs ?? 10,
-    listener:
-      listen.kind === "tcp"
-        ? { protocol: "http", address: { kind: "tcp", host: listen.host, port: listen.port } }
-        : withHandoff({
-            protocol: "http",
-            address: { kind: "unix", path: listen.path, permissions: { owner: app.user, group: app.group, mode: listen.mode } },
-          }),
+    listener: httpListener(listen, LISTEN, app),
     requiredDirs: [app.runDir],
   };
 }
 
-/** A unix listen: mode 777 directly in the run dir, whose own mode and group keep others out (as Gunicorn's socket). */
-function unixListen(path: string, mode: number | undefined, runDir: string): WaitressListen {
-  return { kind: "unix", path, mode: mode ?? (parentDir(path) === runDir ? 0o777 : 0o660) };
-}
+/** Waitress's `listen`: on TCP each restart drops requests (no standby). */
+const LISTEN: ListenSpec<"mode"> = {
+  argument: "listen",
+  tcp: { port: 8080, standby: false },
+  unix: { name: "waitress.sock", option: "mode", inRunDir: 0o777, elsewhere: 0o660, mode: (mode) => mode },
+};
