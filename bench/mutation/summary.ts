@@ -40,7 +40,7 @@ function main(input: string, output: string): void {
     "# Mutation testing",
     "",
     `Written by \`bench/mutation/run.sh\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC: StrykerJS (jest runner, per-test`,
-    "coverage) mutating `components/config` and `components/render`, each mutant run against the unit tests that cover it.",
+    "coverage) mutating the files below, each mutant run against the unit tests that cover it.",
     "A mutant is detected when a test fails (or times out) with it; the score is detected ÷ (detected + undetected),",
     "where undetected counts survivors and mutants no test covers.",
     "",
