@@ -3,78 +3,60 @@
  * alive by supervisor. A changed config or new code is applied with HUP (new workers start with the
  * new settings and code while the old ones finish their requests); a changed bind restarts it (onto its
  * unix socket behind an NginxSite: beside the old instance, which goes once nginx has moved).
+ * Besides the outputs below it has those of every WSGI service (`WsgiService`): `listener`,
+ * `flaskApp`, `ready`, `revision` and `liveRelease`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { GunicornArgs, gunicornOnHost, GunicornPlan, GunicornSettings, Listener, listenerToString, planGunicorn } from "./config";
-import { resourceError } from "./errors";
+import { GunicornArgs, gunicornOnHost, GunicornPlan, GunicornSettings, listenerToString, planGunicorn } from "./config";
 import { FlaskApp } from "./flaskApp";
 import { shellCommand } from "./quote";
 import { renderGunicornConf } from "./render";
-import { LiveRelease } from "./remote";
-import { superviseServer, WsgiService } from "./wsgiService";
+import { SupervisedWsgiService, WsgiService } from "./wsgiService";
 
 export interface GunicornServiceArgs extends GunicornArgs {
   /** The app to serve (its `wsgiServers` must include "gunicorn"). */
   readonly app: FlaskApp;
 }
 
-export class GunicornService extends pulumi.ComponentResource implements WsgiService {
-  readonly listener: Listener;
-  readonly flaskApp: FlaskApp;
-  readonly ready: pulumi.Resource;
-  /** Changes whenever what the server runs changes (config, code, environment); the site probe follows it. */
-  readonly revision: pulumi.Output<string>;
-  readonly liveRelease: LiveRelease;
+export class GunicornService extends SupervisedWsgiService implements WsgiService {
   /** The rendered gunicorn.conf.py (known once the host's facts are). */
   readonly config: pulumi.Output<string>;
   /**
    * Settings resolved from the arguments alone: every value but `workers`, which is here only when
    * given (else the host's facts decide it: see `workers` and `hostSettings`).
    */
-  readonly settings: GunicornPlan;
+  declare readonly settings: GunicornPlan;
   /** `settings` on the host (known once its facts are): what the rendered config says. */
   readonly hostSettings: pulumi.Output<GunicornSettings>;
   /** Worker processes on the host: the argument, or the default from its facts. */
   readonly workers: pulumi.Output<number>;
 
   constructor(name: string, args: GunicornServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("flaskstack:index:GunicornService", name, {}, opts);
     const { app, ...gunicornArgs } = args;
-    try {
-      this.settings = planGunicorn(gunicornArgs, { app: app.app });
-    } catch (e) {
-      throw resourceError(e, this);
-    }
-    if (!app.wsgiServers.includes("gunicorn")) {
-      throw new pulumi.ResourceError("GunicornService needs Gunicorn in the app's venv: add \"gunicorn\" to the FlaskApp's `wsgiServers`", this);
-    }
+    super("flaskstack:index:GunicornService", name, app, (ctx) => planGunicorn(gunicornArgs, ctx), opts);
+    this.requireInVenv("GunicornService", "Gunicorn", "gunicorn");
     const s = this.settings;
-    this.flaskApp = app;
-    this.listener = s.listener;
     this.hostSettings = app.host.facts.apply((facts) => gunicornOnHost(s, facts));
     this.workers = this.hostSettings.apply((h) => h.workers);
     this.config = this.hostSettings.apply(renderGunicornConf);
-    const server = superviseServer(this, name, {
-      app,
-      server: "gunicorn",
-      // Gunicorn takes its working directory at start as the default of `chdir` and checks it again at
-      // every HUP: started in `current`, it would exit at the first HUP after that release is deleted.
-      // The base dir stays; the app is imported from `chdir` (`current`).
-      directory: app.app.baseDir,
-      reloadKind: "HUP",
-      program: app.app.name,
-      configFile: { path: s.configPath, content: this.config },
-      command: s.command,
-      settings: s,
-      instancePaths: [s.pidfile],
-      reloadScript: shellCommand(["supervisorctl", "signal", "HUP", app.app.name]),
-      // With the app preloaded in the master, a HUP does not import it again: its environment needs a restart.
-      ...(s.preload ? { envReloadScript: "restart_server", envReloadKind: "restart" as const } : {}),
-      restartOn: [listenerToString(s.listener)],
-    });
-    this.ready = server.reload;
-    this.revision = server.revision;
-    this.liveRelease = server.liveRelease;
-    this.registerOutputs({ config: this.config, hostSettings: this.hostSettings, workers: this.workers });
+    this.supervise(
+      name,
+      {
+        server: "gunicorn",
+        // Gunicorn takes its working directory at start as the default of `chdir` and checks it again at
+        // every HUP: started in `current`, it would exit at the first HUP after that release is deleted.
+        // The base dir stays; the app is imported from `chdir` (`current`).
+        directory: app.app.baseDir,
+        reloadKind: "HUP",
+        configFile: { path: s.configPath, content: this.config },
+        command: s.command,
+        instancePaths: [s.pidfile],
+        reloadScript: shellCommand(["supervisorctl", "signal", "HUP", app.app.name]),
+        // With the app preloaded in the master, a HUP does not import it again: its environment needs a restart.
+        ...(s.preload ? { envReloadScript: "restart_server", envReloadKind: "restart" as const } : {}),
+        restartOn: [listenerToString(s.listener)],
+      },
+      { config: this.config, hostSettings: this.hostSettings, workers: this.workers },
+    );
   }
 }

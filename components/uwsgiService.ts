@@ -2,48 +2,37 @@
  * UwsgiService: uWSGI serving a FlaskApp, configured by a rendered `uwsgi.ini`, kept alive by
  * supervisor. A changed ini or new code is applied with a graceful reload (chain reload with
  * `lazyApps`), so no request is dropped.
+ * Besides the outputs below it has those of every WSGI service (`WsgiService`): `listener`,
+ * `flaskApp`, `ready`, `revision` and `liveRelease`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Listener, planUwsgi, reloadCanStall, UwsgiArgs, uwsgiOnHost, UwsgiPlan, UwsgiSettings } from "./config";
-import { resourceError } from "./errors";
+import { planUwsgi, reloadCanStall, UwsgiArgs, uwsgiOnHost, UwsgiPlan, UwsgiSettings } from "./config";
 import { FlaskApp } from "./flaskApp";
 import { shellCommand } from "./quote";
 import { renderUwsgiIni } from "./render";
-import { LiveRelease } from "./remote";
-import { superviseServer, WsgiService } from "./wsgiService";
+import { SupervisedWsgiService, WsgiService } from "./wsgiService";
 
 export interface UwsgiServiceArgs extends UwsgiArgs {
   /** The app to serve. */
   readonly app: FlaskApp;
 }
 
-export class UwsgiService extends pulumi.ComponentResource implements WsgiService {
-  readonly listener: Listener;
-  readonly flaskApp: FlaskApp;
-  readonly ready: pulumi.Resource;
-  /** Changes whenever what the server runs changes (config, code, environment); the site probe follows it. */
-  readonly revision: pulumi.Output<string>;
-  readonly liveRelease: LiveRelease;
+export class UwsgiService extends SupervisedWsgiService implements WsgiService {
   /** The rendered ini (known once the host's facts are). */
   readonly config: pulumi.Output<string>;
   /**
    * Settings resolved from the arguments alone: every value but `processes`, which is here only when
    * given (else the host's facts decide it: see `processes` and `hostSettings`).
    */
-  readonly settings: UwsgiPlan;
+  declare readonly settings: UwsgiPlan;
   /** `settings` on the host (known once its facts are): what the rendered config says. */
   readonly hostSettings: pulumi.Output<UwsgiSettings>;
   /** Worker processes on the host: the argument, or the default from its facts. */
   readonly processes: pulumi.Output<number>;
 
   constructor(name: string, args: UwsgiServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("flaskstack:index:UwsgiService", name, {}, opts);
     const { app, ...uwsgiArgs } = args;
-    try {
-      this.settings = planUwsgi(uwsgiArgs, { app: app.app });
-    } catch (e) {
-      throw resourceError(e, this);
-    }
+    super("flaskstack:index:UwsgiService", name, app, (ctx) => planUwsgi(uwsgiArgs, ctx), opts);
     const s = this.settings;
     if (reloadCanStall(s)) {
       pulumi.log.warn(
@@ -52,37 +41,27 @@ export class UwsgiService extends pulumi.ComponentResource implements WsgiServic
       );
     }
     if (s.source === "apt") app.host.requirePackages(this, ["uwsgi-core", "uwsgi-plugin-python3"], 'UwsgiService with `source: "apt"`');
-    else if (!app.wsgiServers.includes("uwsgi")) {
-      throw new pulumi.ResourceError(
-        'UwsgiService with `source: "pip"` needs uWSGI in the app\'s venv: add "uwsgi" to the FlaskApp\'s `wsgiServers` (or use `source: "apt"`)',
-        this,
-      );
-    }
-    this.flaskApp = app;
-    this.listener = s.listener;
+    else this.requireInVenv('UwsgiService with `source: "pip"`', "uWSGI", "uwsgi", ' (or use `source: "apt"`)');
     this.hostSettings = app.host.facts.apply((facts) => uwsgiOnHost(s, facts));
     this.processes = this.hostSettings.apply((h) => h.processes);
     this.config = this.hostSettings.apply(renderUwsgiIni);
     const fifo = shellCommand([s.masterFifo]);
-    const server = superviseServer(this, name, {
-      app,
-      server: "uwsgi",
-      reloadKind: "graceful reload",
-      codeReloadKind: s.lazyApps ? "chain reload" : "graceful reload",
-      program: app.app.name,
-      configFile: { path: s.configPath, content: this.config },
-      command: s.command,
-      settings: s,
-      instancePaths: [s.pidfile, s.masterFifo],
-      // Through the master FIFO: `r` re-reads the ini and reloads gracefully; `c` replaces the
-      // workers one at a time (lazy-apps), so some worker always serves.
-      reloadScript: `echo r > ${fifo}`,
-      codeReloadScript: `echo ${s.lazyApps ? "c" : "r"} > ${fifo}`,
-      restartOn: [s.command.join(" ")],
-    });
-    this.ready = server.reload;
-    this.revision = server.revision;
-    this.liveRelease = server.liveRelease;
-    this.registerOutputs({ config: this.config, hostSettings: this.hostSettings, processes: this.processes });
+    this.supervise(
+      name,
+      {
+        server: "uwsgi",
+        reloadKind: "graceful reload",
+        codeReloadKind: s.lazyApps ? "chain reload" : "graceful reload",
+        configFile: { path: s.configPath, content: this.config },
+        command: s.command,
+        instancePaths: [s.pidfile, s.masterFifo],
+        // Through the master FIFO: `r` re-reads the ini and reloads gracefully; `c` replaces the
+        // workers one at a time (lazy-apps), so some worker always serves.
+        reloadScript: `echo r > ${fifo}`,
+        codeReloadScript: `echo ${s.lazyApps ? "c" : "r"} > ${fifo}`,
+        restartOn: [s.command.join(" ")],
+      },
+      { config: this.config, hostSettings: this.hostSettings, processes: this.processes },
+    );
   }
 }

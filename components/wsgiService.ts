@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import {
+  AppResolveContext,
   handoffPath,
   Listener,
   ReloadKind,
@@ -13,8 +14,9 @@ import {
   ServerProfile,
   SupervisedSettings,
   tcpAddressToString,
+  WsgiServerName,
 } from "./config";
-import { resourceError } from "./errors";
+import { resolvedFor, resourceError } from "./errors";
 import { FlaskApp } from "./flaskApp";
 import { contentHash } from "./release/archive";
 import {
@@ -217,6 +219,56 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
     envFile: app.envFile,
   };
   return { program, reload, configFile, revision, liveRelease };
+}
+
+/**
+ * A WSGI service component: settings resolved from its arguments (each server declares their type),
+ * the outputs NginxSite reads, and its server run by supervisor (`supervise`, once the component has
+ * derived what the server needs from its settings).
+ */
+export abstract class SupervisedWsgiService extends pulumi.ComponentResource implements WsgiService {
+  readonly listener: Listener;
+  readonly flaskApp: FlaskApp;
+  readonly ready!: pulumi.Resource;
+  /** Changes whenever what the server runs changes (config, code, environment); the site probe follows it. */
+  readonly revision!: pulumi.Output<string>;
+  readonly liveRelease!: LiveRelease;
+  /** Settings resolved from the arguments. */
+  readonly settings: SupervisedSettings;
+
+  /** `type` is the component's type token; `resolve` resolves (and validates) its arguments for the app. */
+  protected constructor(
+    type: string,
+    name: string,
+    app: FlaskApp,
+    resolve: (ctx: AppResolveContext) => SupervisedSettings,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super(type, name, {}, opts);
+    this.settings = resolvedFor(this, () => resolve({ app: app.app }));
+    this.flaskApp = app;
+    this.listener = this.settings.listener;
+  }
+
+  /** Fails unless the app's venv installs the server: `who` needs `label`, listed as `server` in the FlaskApp's `wsgiServers`. */
+  protected requireInVenv(who: string, label: string, server: WsgiServerName, otherwise = ""): void {
+    if (!this.flaskApp.wsgiServers.includes(server)) {
+      throw new pulumi.ResourceError(`${who} needs ${label} in the app's venv: add "${server}" to the FlaskApp's \`wsgiServers\`${otherwise}`, this);
+    }
+  }
+
+  /** Runs the server under supervisor as `spec` says (program: the app's name) and registers `outputs`. */
+  protected supervise(name: string, spec: Omit<SupervisedServerSpec, "app" | "program" | "settings">, outputs: pulumi.Inputs): void {
+    const app = this.flaskApp;
+    const server = superviseServer(this, name, { ...spec, app, program: app.app.name, settings: this.settings });
+    // Set here, not in the constructor: the server needs what each component derives from its settings.
+    Object.assign<this, Pick<WsgiService, "ready" | "revision" | "liveRelease">>(this, {
+      ready: server.reload,
+      revision: server.revision,
+      liveRelease: server.liveRelease,
+    });
+    this.registerOutputs(outputs);
+  }
 }
 
 /**
