@@ -1,9 +1,10 @@
-import { NginxSiteArgs, resolveGunicorn, resolveNginxSite, resolveUwsgi } from "../../../components/config";
+import { Listener, NginxSiteArgs, resolveNginxSite, resolveUwsgi } from "../../../components/config";
 import { buildNginxConf, d, block, nginxArg, renderNginxSite } from "../../../components/render";
 import { CTX } from "../fixtures";
 
 const UWSGI = resolveUwsgi({}, CTX).listener;
-const GUNICORN = resolveGunicorn({ bind: { kind: "tcp" } }, CTX).listener;
+/** Plain HTTP on a port, with no standby's socket beside it (Gunicorn on TCP has one: config/nginx.test.ts). */
+const HTTP_TCP: Listener = { protocol: "http", address: { kind: "tcp", host: "127.0.0.1", port: 8000 } };
 
 function render(args: Partial<NginxSiteArgs>): string {
   return renderNginxSite(resolveNginxSite({ name: "app", upstreams: [UWSGI], ...args }));
@@ -58,8 +59,8 @@ describe("renderNginxSite", () => {
     );
   });
 
-  it("GIVEN a Gunicorn TCP listener WHEN rendered THEN proxy_pass with keep-alive and proxy headers is used", () => {
-    expect(render({ upstreams: [GUNICORN] })).toBe(
+  it("GIVEN an HTTP listener on TCP WHEN rendered THEN proxy_pass with keep-alive and proxy headers is used", () => {
+    expect(render({ upstreams: [HTTP_TCP] })).toBe(
       [
         HEADER,
         "upstream app_backend {",
@@ -179,7 +180,7 @@ describe("renderNginxSite", () => {
   it("GIVEN several weighted upstreams and least_conn WHEN rendered THEN the upstream block carries them", () => {
     const text = render({
       upstreams: [
-        { listener: GUNICORN, weight: 3, maxFails: 2, failTimeout: "30s" },
+        { listener: HTTP_TCP, weight: 3, maxFails: 2, failTimeout: "30s" },
         { protocol: "http", address: { kind: "tcp", host: "::1", port: 8002 } },
       ],
       balance: "least_conn",
