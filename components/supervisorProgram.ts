@@ -25,11 +25,17 @@ export interface SupervisorProgramArgs extends ProgramSpec {
    */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
   /**
-   * Shell functions of a handoff (`handoffFunctions`, set by the WSGI services for a server on a unix
-   * socket): a changed section of a running program is applied through a standby, dropping nothing.
+   * Shell functions of a handoff (`handoffFunctions`, set by the WSGI services for a server with a
+   * handoff socket): a changed section of a running program is applied through a standby.
    * @default none: `supervisorctl update` restarts it in place
    */
   readonly handoff?: string;
+  /**
+   * How that standby keeps serving, for the review report: `"socket"`, it takes over the server's unix
+   * socket (nothing is dropped); `"port"`, it is nginx's backup while the server's TCP port is closed.
+   * @default "socket"
+   */
+  readonly handoffKind?: "socket" | "port";
 }
 
 export class SupervisorProgram extends ConfigFileComponent {
@@ -39,7 +45,7 @@ export class SupervisorProgram extends ConfigFileComponent {
   readonly ready: pulumi.Resource;
 
   constructor(name: string, args: SupervisorProgramArgs, opts?: pulumi.ComponentResourceOptions) {
-    const { host, directories, dependsOn, handoff, ...spec } = args;
+    const { host, directories, dependsOn, handoff, handoffKind, ...spec } = args;
     const resolve = () => {
       const settings = resolveSupervisorProgram(spec);
       return { settings, text: renderSupervisorProgram(settings), path: `/etc/supervisor/conf.d/${settings.name}.conf` };
@@ -92,7 +98,13 @@ export class SupervisorProgram extends ConfigFileComponent {
         // The file's write nonce: `update` runs after every write of the file, also after a failed
         // `up` that left supervisor on other text.
         triggers: [this.config, ...dirs.map((d) => `${d.path}:${d.owner}:${d.group}:${d.mode}`), file.stdout],
-        tag: { kind: "supervisor", program: s.name, startSecs: s.startsecs, file: this.configPath, ...(handoff ? { handoff: true } : {}) },
+        tag: {
+          kind: "supervisor",
+          program: s.name,
+          startSecs: s.startsecs,
+          file: this.configPath,
+          ...(handoff ? { handoff: handoffKind === "port" ? ("port" as const) : true } : {}),
+        },
       },
       { parent: this, dependsOn: [file] },
     );

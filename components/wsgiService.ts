@@ -131,6 +131,7 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
   };
   let handoff: string | undefined;
   let startWaitSecs: number;
+  const onPort = spec.settings.listener.address.kind === "tcp";
   try {
     const settings = resolveSupervisorProgram(programArgs);
     startWaitSecs = Math.max(10, settings.startsecs * 4 + 10);
@@ -146,6 +147,7 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
       directories: spec.settings.requiredDirs.filter((p) => p !== ctx.runDir).map((p) => ({ path: p, owner: ctx.user, group: ctx.group, mode: "0750" })),
       dependsOn: [app.ready, ...(configFile ? [configFile] : [])],
       handoff,
+      ...(handoff && onPort ? { handoffKind: "port" as const } : {}),
     },
     { parent: owner },
   );
@@ -162,7 +164,7 @@ export function superviseServer(owner: pulumi.ComponentResource, name: string, s
     codeReload: spec.codeReloadKind ?? spec.reloadKind,
     envReload: spec.envReloadKind ?? spec.reloadKind,
     startSecs: program.settings.startsecs,
-    ...(handoff ? { handoff: true } : {}),
+    ...(handoff ? { handoff: onPort ? ("port" as const) : true } : {}),
   };
   const applyFile = applyFilePath(ctx.configDir, spec.program);
   // The tokens are the apply's decision inputs (config/actions.ts): the report reads them.

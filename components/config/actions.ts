@@ -66,8 +66,11 @@ export interface ServerProfile {
   readonly envReload: ReloadKind;
   /** Seconds supervisor waits before it counts a (re)start as up: about how long a restart drops requests. */
   readonly startSecs: number;
-  /** A restart goes through a standby on the handoff socket (a server on a unix socket): nothing is dropped. */
-  readonly handoff?: boolean;
+  /**
+   * A restart goes through a standby on the handoff socket: `true` for a server on a unix socket
+   * (nothing is dropped), `"port"` for one on TCP (nginx's backup while the port is closed).
+   */
+  readonly handoff?: StandbyKind;
 }
 
 /** One line saying what an action does to the server and whether requests are dropped. */
@@ -104,10 +107,17 @@ export function describeServerAction(action: ServerAction, profile: ServerProfil
 }
 
 function restartText(profile: ServerProfile): string {
-  return restartDescription(profile.startSecs, profile.handoff === true);
+  return restartDescription(profile.startSecs, profile.handoff ?? false);
 }
 
+/**
+ * How a restart keeps serving: `true`, a standby takes over the server's unix socket; `"port"`, a
+ * standby on a unix socket is nginx's backup while the server's TCP port is closed; `false`, none.
+ */
+export type StandbyKind = boolean | "port";
+
 /** What a restart does to requests: through a standby nothing is dropped, else about `startSecs`. */
-export function restartDescription(startSecs: number, handoff: boolean): string {
+export function restartDescription(startSecs: number, handoff: StandbyKind): string {
+  if (handoff === "port") return "restart through a standby, nginx's backup while the port is closed (a POST the port holds as it closes can fail)";
   return handoff ? "restart through a standby on the handoff socket, no requests dropped" : `restart: requests dropped for about ${Math.max(1, startSecs)} s`;
 }

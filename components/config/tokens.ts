@@ -5,7 +5,7 @@
  * from its script. Pure: no `@pulumi` import.
  */
 import * as crypto from "crypto";
-import { ServerProfile } from "./actions";
+import { ServerProfile, StandbyKind } from "./actions";
 
 /** The label of the tag that says what a command is. */
 export const REVIEW_LABEL = "flaskstack";
@@ -29,7 +29,7 @@ export type ReviewTag =
   /** `current` and `venv` switched to a release. */
   | { readonly kind: "activate"; readonly app: string; readonly baseDir: string; readonly release: string; readonly venv: string }
   /** `supervisorctl update <program>`: starts, restarts or stops that program when its section changed. */
-  | { readonly kind: "supervisor"; readonly program: string; readonly startSecs: number; readonly file: string; readonly handoff?: boolean };
+  | { readonly kind: "supervisor"; readonly program: string; readonly startSecs: number; readonly file: string; readonly handoff?: StandbyKind };
 
 /** Characters a token may hold: one printable line. */
 export const TOKEN_TEXT = /^[^\x00-\x1f\x7f]*$/;

@@ -227,7 +227,7 @@ function addTagged(h: HostChanges, tag: ReviewTag | undefined, op: Op, before: C
         program: tag.program,
         server: "supervisor",
         action: op === "create" ? "start" : op === "delete" ? "stop" : "update",
-        does: op === "create" ? "start" : op === "delete" ? "stop and remove" : restartDescription(tag.startSecs, tag.handoff === true),
+        does: op === "create" ? "start" : op === "delete" ? "stop and remove" : restartDescription(tag.startSecs, tag.handoff ?? false),
         because: op === "create" ? "new program" : op === "delete" ? "program removed" : "program section changed (`supervisorctl update`)",
       });
       return true;

@@ -53,8 +53,8 @@ const UWSGI: ServerProfile = {
   startSecs: 3,
 };
 
-function serverStep(before: Record<string, string>, after: Record<string, string>) {
-  const tag: ReviewTag = { kind: "server", profile: UWSGI };
+function serverStep(before: Record<string, string>, after: Record<string, string>, profile: ServerProfile = UWSGI) {
+  const tag: ReviewTag = { kind: "server", profile };
   return step("update", "shop-uwsgi-reload", { create: commandText(tag, before) }, { create: commandText(tag, after) });
 }
 
@@ -91,6 +91,23 @@ describe("the decision table", () => {
     expect(md).toContain(
       "| `shop` (uwsgi) | restart: requests dropped for about 3 s | a variable read at process start changed, environment changed, config changed |",
     );
+  });
+
+  test.each<[string, ServerProfile["handoff"], string]>([
+    ["a unix socket", true, "restart through a standby on the handoff socket, no requests dropped"],
+    ["a TCP port", "port", "restart through a standby, nginx's backup while the port is closed (a POST the port holds as it closes can fail)"],
+  ])("GIVEN a server on %s with a standby WHEN a restart is reported THEN it says what the standby saves", (_, handoff, says) => {
+    const md = report([
+      serverStep(
+        { code: "a", config: "c", environment: "e", "start-environment": "s1" },
+        { code: "a", config: "c", environment: "e", "start-environment": "s2" },
+        {
+          ...UWSGI,
+          handoff,
+        },
+      ),
+    ]);
+    expect(md).toContain(`| \`shop\` (uwsgi) | ${says} | a variable read at process start changed |`);
   });
 
   test("GIVEN a token not known until apply WHEN reported THEN it says so", () => {
