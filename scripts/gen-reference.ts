@@ -8,8 +8,8 @@
  *
  * Everything comes from the TypeScript compiler's view of components/index.ts: the exported
  * ComponentResource classes, their type tokens (the `super(...)` call), their `args` interfaces with
- * every inherited property (`extends UwsgiArgs`, `extends Omit<…>`), `@default` tags, public fields and
- * methods. Only the examples are written by hand (one per component, examples/reference/); test/unit/reference.test.ts
+ * every inherited property (`extends UwsgiArgs`, `extends Omit<…>`), `@default` tags, public fields (those
+ * of their base classes included) and methods. Only the examples are written by hand (one per component, examples/reference/); test/unit/reference.test.ts
  * type-checks them against the real components.
  *
  * The generator is in scripts/reference/: constants.ts (paths, markers, examples), project.ts (the
@@ -24,7 +24,10 @@ import { firstDifference, readmeBlock, withBlock } from "./reference/block";
 import { generateReference } from "./reference/generate";
 
 export { END_MARKER, EXAMPLE_MODULE, EXAMPLES, EXAMPLES_DIR, REFERENCE_FILE, ROOT, START_MARKER, WRITE_COMMAND } from "./reference/constants";
-export { projectCompilerOptions } from "./reference/project";
+export { isComponentResource, projectCompilerOptions } from "./reference/project";
+export type { Project } from "./reference/project";
+export { outputFields } from "./reference/sections";
+export type { OutputField } from "./reference/sections";
 export { formatDefault } from "./reference/text";
 export { generateReference } from "./reference/generate";
 export type { Reference } from "./reference/generate";

@@ -74,11 +74,37 @@ export function orderedExports(project: Project): ts.Symbol[] {
     });
 }
 
+/** A class type, or the generic class an instantiation (`Base<Settings>`, as a base type) refers to. */
+function classTarget(type: ts.Type): ts.Type {
+  const reference = type.flags & ts.TypeFlags.Object && (type as ts.ObjectType).objectFlags & ts.ObjectFlags.Reference;
+  return reference ? (type as ts.TypeReference).target : type;
+}
+
 export function isComponentResource(checker: ts.TypeChecker, type: ts.Type): boolean {
-  const bases = type.isClassOrInterface() ? checker.getBaseTypes(type) : [];
+  const target = classTarget(type);
+  const bases = target.isClassOrInterface() ? checker.getBaseTypes(target) : [];
   return bases.some((base) => {
     const decl = base.symbol?.declarations?.[0];
     const fromPulumi = decl !== undefined && /[\\/]@pulumi[\\/]pulumi[\\/]/.test(decl.getSourceFile().fileName);
     return (base.symbol?.name === "ComponentResource" && fromPulumi) || isComponentResource(checker, base);
   });
+}
+
+/**
+ * A class and the classes it extends, nearest first, as long as they are the project's (the chain of a
+ * component stops before @pulumi/pulumi's ComponentResource). A generic base counts as its class.
+ */
+export function classChain(project: Project, decl: ts.ClassDeclaration): ts.ClassDeclaration[] {
+  const { checker } = project;
+  const chain: ts.ClassDeclaration[] = [];
+  let current: ts.ClassDeclaration | undefined = decl;
+  while (current !== undefined && isProjectFile(project, current.getSourceFile()) && !chain.includes(current)) {
+    chain.push(current);
+    const symbol: ts.Symbol | undefined = current.name === undefined ? undefined : checker.getSymbolAtLocation(current.name);
+    const type: ts.Type | undefined = symbol === undefined ? undefined : classTarget(checker.getDeclaredTypeOfSymbol(symbol));
+    // A class's base types are its one base class (the interfaces it implements are not among them).
+    const base: ts.Type | undefined = type?.isClassOrInterface() ? checker.getBaseTypes(type)[0] : undefined;
+    current = base?.symbol?.declarations?.find(ts.isClassDeclaration);
+  }
+  return chain;
 }

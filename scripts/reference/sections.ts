@@ -1,7 +1,7 @@
 /** Documentation model and rendering: the Markdown sections of components, helpers and argument types. */
 import * as ts from "typescript";
 import { EXAMPLES } from "./constants";
-import { Project, relPath, resolveAlias } from "./project";
+import { classChain, Project, relPath, resolveAlias } from "./project";
 import { anchor, cell, code, docText, fileComment, formatDefault, oneLine } from "./text";
 import { propertyTypeNode, TypePrinter } from "./types";
 
@@ -122,6 +122,63 @@ function memberDoc(gen: Generator, decl: ts.ClassDeclaration, member: ts.ClassEl
   return "";
 }
 
+/** A public field of a component, declared in its class or in a class it extends. */
+export interface OutputField {
+  readonly name: string;
+  /** Its nearest declaration (the component's own redeclaration, `declare readonly settings: …`, over a base class's). */
+  readonly decl: ts.PropertyDeclaration;
+  /** The type as declared, or undefined when that names a base class's type parameter (then `typeText` is the type). */
+  readonly type: ts.TypeNode | undefined;
+  /** The type as the component has it (a generic base's type parameters filled in). */
+  readonly typeText: string;
+  /** The nearest doc comment: of its declarations, then of the interfaces the classes implement. */
+  readonly doc: string;
+  readonly readonly: boolean;
+}
+
+/** Whether a type node names a type parameter (`T`, `Output<T>`). */
+function namesTypeParameter(checker: ts.TypeChecker, node: ts.Node): boolean {
+  if (ts.isTypeReferenceNode(node) && (checker.getTypeFromTypeNode(node).flags & ts.TypeFlags.TypeParameter) !== 0) return true;
+  return ts.forEachChild(node, (child) => namesTypeParameter(checker, child) || undefined) ?? false;
+}
+
+/**
+ * The public instance fields of a component class, its base classes' included: the furthest base's
+ * first, each where it is first declared, with the type and doc of its nearest declaration.
+ */
+export function outputFields(project: Project, decl: ts.ClassDeclaration): OutputField[] {
+  const { checker } = project;
+  const chain = classChain(project, decl);
+  /** Every instance property declaration by name, nearest first; names in the order they first appear from the furthest base down. */
+  const declarations = new Map<string, ts.PropertyDeclaration[]>();
+  for (const cls of [...chain].reverse()) {
+    for (const m of cls.members) {
+      if (!ts.isPropertyDeclaration(m) || ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Static) continue;
+      const name = m.name.getText();
+      declarations.set(name, [m, ...(declarations.get(name) ?? [])]);
+    }
+  }
+  const symbol = decl.name === undefined ? undefined : checker.getSymbolAtLocation(decl.name);
+  const classType = symbol === undefined ? undefined : checker.getDeclaredTypeOfSymbol(symbol);
+  const interfaces = chain.flatMap((cls) =>
+    (cls.heritageClauses ?? []).filter((h) => h.token === ts.SyntaxKind.ImplementsKeyword).flatMap((h) => h.types.map((t) => checker.getTypeAtLocation(t))),
+  );
+  const fields: OutputField[] = [];
+  for (const [name, decls] of declarations) {
+    const nearest = decls[0];
+    if (!isPublic(nearest)) continue;
+    const own = decls.map((d) => checker.getSymbolAtLocation(d.name)).filter((s): s is ts.Symbol => s !== undefined);
+    const inherited = interfaces.map((t) => t.getProperty(name)).filter((s): s is ts.Symbol => s !== undefined);
+    const doc = [...own, ...inherited].map((s) => docText(checker, s)).find((d) => d !== "") ?? "";
+    const property = classType?.getProperty(name);
+    const typeText = property === undefined ? "unknown" : checker.typeToString(checker.getTypeOfSymbol(property));
+    const type = nearest.type !== undefined && !namesTypeParameter(checker, nearest.type) ? nearest.type : undefined;
+    const readonly = (ts.getCombinedModifierFlags(nearest) & ts.ModifierFlags.Readonly) !== 0;
+    fields.push({ name, decl: nearest, type, typeText, doc, readonly });
+  }
+  return fields;
+}
+
 export function componentDoc(gen: Generator, symbol: ts.Symbol, decl: ts.ClassDeclaration): ComponentDoc {
   const { checker } = gen.project;
   const name = symbol.name;
@@ -145,14 +202,13 @@ export function componentDoc(gen: Generator, symbol: ts.Symbol, decl: ts.ClassDe
   const inherits = argsDecl !== undefined && ts.isInterfaceDeclaration(argsDecl) ? heritage(gen, argsDecl) : "";
   lines.push(`**Arguments** (${code(argsName)}${inherits}):`, "", ...ARGS_HEADER, ...props.map((p) => propertyRow(gen, argsName, p)), "");
 
-  const fields = decl.members.filter((m): m is ts.PropertyDeclaration => ts.isPropertyDeclaration(m) && isPublic(m));
+  const fields = outputFields(gen.project, decl);
   if (fields.length > 0) {
     lines.push("**Outputs** (public readonly fields):", "", "| output | type | description |", "|---|---|---|");
     for (const f of fields) {
-      const description = memberDoc(gen, decl, f);
-      if (description === "") gen.problems.push(`${name}.${f.name.getText()}: public field without JSDoc`);
-      if (!(ts.getCombinedModifierFlags(f) & ts.ModifierFlags.Readonly)) gen.problems.push(`${name}.${f.name.getText()}: public field is not readonly`);
-      lines.push(`| ${code(f.name.getText())} | ${gen.types.cell(f.type, "unknown")} | ${cell(description)} |`);
+      if (f.doc === "") gen.problems.push(`${name}.${f.name}: public field without JSDoc`);
+      if (!f.readonly) gen.problems.push(`${name}.${f.name}: public field is not readonly`);
+      lines.push(`| ${code(f.name)} | ${gen.types.cell(f.type, f.typeText)} | ${cell(f.doc)} |`);
     }
     lines.push("");
   }
