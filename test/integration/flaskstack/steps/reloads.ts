@@ -34,7 +34,7 @@ export function reloadSteps(ctx: CaseContext): void {
   );
 
   it(
-    "restarts the server when a variable read at process start changes (on a unix socket through a standby, no request failing)",
+    "restarts the server when a variable read at process start changes, through a standby (on a unix socket no request failing; on TCP nginx's backup while the port is closed)",
     async () => {
       const { host, stack, url } = ctx;
       const before = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
@@ -46,9 +46,11 @@ export function reloadSteps(ctx: CaseContext): void {
       if (result.status === "rejected") throw result.reason;
       const up = result.value;
       printed.push(up.stdout + up.stderr);
-      // On a unix socket the restart goes through a standby instance on the handoff socket.
+      // The restart goes through a standby instance on the handoff socket. On TCP a POST the port holds
+      // at the instant it closes can fail (README): measured and reported there, held to zero on a socket.
       expectLoad("change", c.label, "a variable read at process start (restart)", load, c.upstream.socket !== undefined);
       expect(up.stdout).toContain("sample: restart (a variable read at process start changed)");
+      expect(up.stdout + up.stderr).toMatch(/starting the standby sample-handoff on \/run\/sample\/\S+-handoff\.sock/);
       await getUntil(`${url}/`, (a) => a.status === 200 && a.body.includes("Hello again"));
       expect((await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim()).not.toBe(before);
     },
@@ -180,12 +182,22 @@ export function reloadSteps(ctx: CaseContext): void {
 
   // A changed listener: the new instance starts beside the old one on its new socket, nginx moves to
   // it, and only then does the old one go. Once per kind: another server, another bind.
-  const switchTo: { what: string; config: Record<string, string>; upstream: string; serves: RegExp } | undefined =
+  const toSocket = { upstream: "unix:/run/sample/gunicorn.sock", movedTo: "/run/sample/gunicorn.sock", serves: /gunicorn/ };
+  const switchTo: { what: string; config: Record<string, string>; upstream: string; movedTo: string; serves: RegExp } | undefined =
     c.server === "uwsgi"
-      ? { what: "server switched (uWSGI → Gunicorn)", config: { server: "gunicorn" }, upstream: "unix:/run/sample/gunicorn.sock", serves: /gunicorn/ }
-      : c.config?.gunicornBind === "tcp"
-        ? { what: "Gunicorn bind (TCP → unix socket)", config: { gunicornBind: "unix" }, upstream: "unix:/run/sample/gunicorn.sock", serves: /gunicorn/ }
-        : undefined;
+      ? { what: "server switched (uWSGI → Gunicorn)", config: { server: "gunicorn" }, ...toSocket }
+      : c.server !== "gunicorn"
+        ? undefined
+        : c.config?.gunicornBind === "tcp"
+          ? { what: "Gunicorn bind (TCP → unix socket)", config: { gunicornBind: "unix" }, ...toSocket }
+          : // Onto a port: the standby serves as the port's backup in nginx until the program binds it.
+            {
+              what: "Gunicorn bind (unix socket → TCP)",
+              config: { gunicornBind: "tcp" },
+              upstream: "127.0.0.1:8000",
+              movedTo: "127.0.0.1:8000",
+              serves: /gunicorn/,
+            };
   if (switchTo)
     it(
       `applies a changed listener (${switchTo.what}) beside the old one: nginx moves, then the old one goes, no request failing`,
@@ -198,7 +210,7 @@ export function reloadSteps(ctx: CaseContext): void {
         const up = result.value;
         printed.push(up.stdout + up.stderr);
         expectLoad("change", c.label, switchTo.what, load, true);
-        expect(up.stderr + up.stdout).toContain("the site has moved to /run/sample/gunicorn.sock");
+        expect(up.stderr + up.stdout).toContain(`the site has moved to ${switchTo.movedTo}`);
         const site = await sshExec(host, "sudo -n sed -n '/^upstream /,/^}/p' /etc/nginx/sites-enabled/sample");
         expect(site.stdout).toContain(`server ${switchTo.upstream}`);
         const master = (await sshExec(host, "sudo -n supervisorctl pid sample")).stdout.trim();
