@@ -3,8 +3,6 @@
  * alive by supervisor. A changed config or new code is applied with HUP (new workers start with the
  * new settings and code while the old ones finish their requests); a changed bind restarts it (onto its
  * unix socket behind an NginxSite: beside the old instance, which goes once nginx has moved).
- * Besides the outputs below it has those of every WSGI service (`WsgiService`): `listener`,
- * `flaskApp`, `ready`, `revision` and `liveRelease`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { GunicornArgs, gunicornOnHost, GunicornPlan, GunicornSettings, listenerToString, planGunicorn } from "./config";

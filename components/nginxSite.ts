@@ -1,8 +1,7 @@
 /**
  * NginxSite: a server block in front of one or more WSGI services. The site file is written beside
  * the live one, checked with `nginx -t`, and only then activated and reloaded: an invalid site never
- * replaces a working one, and `up` fails with nginx's own message. Its `config` and `configPath` are
- * the rendered site and `/etc/nginx/sites-available/<name>`.
+ * replaces a working one, and `up` fails with nginx's own message.
  */
 import * as pulumi from "@pulumi/pulumi";
 import {

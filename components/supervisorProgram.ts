@@ -1,7 +1,6 @@
 /**
  * SupervisorProgram: `/etc/supervisor/conf.d/<name>.conf`, applied with `supervisorctl reread` +
- * `update <name>` — only that program is (re)started, and only when its section changed. Its `config`
- * and `configPath` are the rendered `[program:…]` section and that path.
+ * `update <name>` — only that program is (re)started, and only when its section changed.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { resolveSupervisorProgram, SupervisorProgramArgs as ProgramSpec, SupervisorProgramSettings } from "./config";

@@ -2,8 +2,6 @@
  * UwsgiService: uWSGI serving a FlaskApp, configured by a rendered `uwsgi.ini`, kept alive by
  * supervisor. A changed ini or new code is applied with a graceful reload (chain reload with
  * `lazyApps`), so no request is dropped.
- * Besides the outputs below it has those of every WSGI service (`WsgiService`): `listener`,
- * `flaskApp`, `ready`, `revision` and `liveRelease`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { planUwsgi, reloadCanStall, UwsgiArgs, uwsgiOnHost, UwsgiPlan, UwsgiSettings } from "./config";

@@ -3,8 +3,6 @@
  * settings are command-line flags in the supervisor program, so a changed setting restarts it;
  * Waitress has no graceful reload, so new code restarts it too (requests in flight finish first:
  * supervisor stops it with INT and waits `stopWaitSecs`).
- * Besides the outputs below it has those of every WSGI service (`WsgiService`): `listener`,
- * `flaskApp`, `ready`, `revision` and `liveRelease`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { resolveWaitress, WaitressArgs, WaitressSettings } from "./config";
