@@ -57,6 +57,10 @@ function isService(u: NginxUpstreamInput): u is WsgiService {
 export class NginxSite extends ConfigFileComponent {
   /** Settings resolved with every default filled in (upstreams, TLS, limits). */
   declare readonly settings: NginxSiteSettings;
+  /** The rendered site. */
+  declare readonly config: string;
+  /** `/etc/nginx/sites-available/<name>`. */
+  declare readonly configPath: string;
   /** Done when nginx serves the current site. */
   readonly ready: pulumi.Resource;
 

@@ -40,6 +40,10 @@ export interface SupervisorProgramArgs extends ProgramSpec {
 export class SupervisorProgram extends ConfigFileComponent {
   /** Settings resolved with every default filled in. */
   declare readonly settings: SupervisorProgramSettings;
+  /** The rendered `[program:…]` section. */
+  declare readonly config: string;
+  /** `/etc/supervisor/conf.d/<name>.conf`. */
+  declare readonly configPath: string;
   /** Done when supervisor runs the current version of the program. */
   readonly ready: pulumi.Resource;
 
