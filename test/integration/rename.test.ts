@@ -1,6 +1,6 @@
 /**
- * An ordinary refactor: every component of a deployed stack renamed (new resources, then the old
- * ones' deletes). The new resources write the same paths first; the old deletes must leave them,
+ * An ordinary refactor: every component of a deployed stack renamed and moved under a parent
+ * component of its own (new resources, then the old ones' deletes). The new resources write the same paths first; the old deletes must leave them,
  * and the site must keep serving throughout, under load. Then the host moves to a new address with
  * new code at the same time: nothing may need the address the host no longer has. Last, the host
  * reboots: the site must come back by itself, and the next `up` find nothing to do.
@@ -34,34 +34,48 @@ interface Target {
 function program(target: Target, prefix: () => string): () => Promise<Record<string, unknown>> {
   return async () => {
     const p = prefix();
-    const host = new Host(`${p}host`, {
-      address: target.address,
-      port: target.port,
-      user: target.user,
-      privateKey: pulumi.secret(target.privateKey),
-      packages: packagesFor({ uwsgiFromApt: true }),
-    });
-    const app = new FlaskApp(`${p}app`, {
-      host,
-      name: "sample",
-      source: target.source,
-      entry: "sample:create_app()",
-      environment: { GREETING: "Renamed safely" },
-    });
-    const uwsgi = new UwsgiService(`${p}uwsgi`, { app, source: "apt", processes: 2 });
-    new NginxSite(`${p}site`, {
-      host,
-      name: "sample",
-      upstreams: [uwsgi],
-      serverNames: ["_"],
-      defaultServer: true,
-      staticLocations: [{ urlPath: "/static/", dir: `${app.app.appDir}/sample/static/` }],
-    });
+    // Renamed, the components also move under a parent of their own: every URN changes twice over.
+    const opts = p ? { parent: new pulumi.ComponentResource("flaskstack:test:Group", `${p}group`) } : undefined;
+    const host = new Host(
+      `${p}host`,
+      {
+        address: target.address,
+        port: target.port,
+        user: target.user,
+        privateKey: pulumi.secret(target.privateKey),
+        packages: packagesFor({ uwsgiFromApt: true }),
+      },
+      opts,
+    );
+    const app = new FlaskApp(
+      `${p}app`,
+      {
+        host,
+        name: "sample",
+        source: target.source,
+        entry: "sample:create_app()",
+        environment: { GREETING: "Renamed safely" },
+      },
+      opts,
+    );
+    const uwsgi = new UwsgiService(`${p}uwsgi`, { app, source: "apt", processes: 2 }, opts);
+    new NginxSite(
+      `${p}site`,
+      {
+        host,
+        name: "sample",
+        upstreams: [uwsgi],
+        serverNames: ["_"],
+        defaultServer: true,
+        staticLocations: [{ urlPath: "/static/", dir: `${app.app.appDir}/sample/static/` }],
+      },
+      opts,
+    );
     return {};
   };
 }
 
-describe("renaming every component of a deployed stack", () => {
+describe("renaming every component of a deployed stack and moving it under a parent", () => {
   let host: TestHost;
   let stack: Stack;
   let prefix = "";
@@ -114,7 +128,10 @@ describe("renaming every component of a deployed stack", () => {
       const names = ((await stack.exportStack()).deployment.resources as { urn: string }[]).map((r) => r.urn.split("::").pop() as string);
       expect(names.filter((n) => n.startsWith("web-")).length).toBeGreaterThan(15);
       expect(names.filter((n) => /^(host|app|uwsgi|site)(-|$)/.test(n))).toEqual([]);
-      expectLoad("change", SERVER, "every component renamed", load, true);
+      expectLoad("change", SERVER, "every component renamed and moved under a parent", load, true);
+      // Each component now has the parent in its URN's type chain.
+      const types = ((await stack.exportStack()).deployment.resources as { urn: string }[]).map((r) => r.urn.split("::")[2]);
+      expect(types.filter((t) => /^flaskstack:test:Group\$flaskstack:index:(Host|FlaskApp|UwsgiService|NginxSite)$/.test(t)).length).toBe(4);
 
       // Everything the app needs is still there, and the same server runs it.
       const left = await sshExec(
