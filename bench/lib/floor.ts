@@ -10,6 +10,7 @@
 import { packagesFor } from "../../components";
 import { runOk, round } from "./common";
 import { SAMPLE_APP } from "./deploy";
+import { sshArgs } from "../../test/hosts/ssh";
 import { hostExec, shq, TestHost } from "./hosts";
 
 /** The files the stack wrote, with owner and mode, read from a host it deployed. */
@@ -116,30 +117,11 @@ export interface FloorResult {
 /** Runs the floor script over one SSH connection and times it end to end. */
 export async function runFloor(h: TestHost, script: string): Promise<FloorResult> {
   const t0 = Date.now();
-  const out = await runOk(
-    "ssh",
-    [
-      "-i",
-      h.privateKeyPath,
-      "-p",
-      String(h.sshPort),
-      "-o",
-      "StrictHostKeyChecking=no",
-      "-o",
-      "UserKnownHostsFile=/dev/null",
-      "-o",
-      "BatchMode=yes",
-      "-o",
-      "IdentitiesOnly=yes",
-      "-o",
-      "LogLevel=ERROR",
-      `${h.user}@127.0.0.1`,
-      "sudo -n bash -s 2>&1",
-    ],
-    { input: script, timeoutMs: 30 * 60_000 },
-  ).catch((e) => {
-    throw new Error(`floor script failed on ${h.name}: ${(e as Error).message}`);
-  });
+  const out = await runOk("ssh", [...sshArgs(h.privateKeyPath, h.sshPort, h.user), "sudo -n bash -s 2>&1"], { input: script, timeoutMs: 30 * 60_000 }).catch(
+    (e) => {
+      throw new Error(`floor script failed on ${h.name}: ${(e as Error).message}`);
+    },
+  );
   const seconds = round((Date.now() - t0) / 1000, 2);
   const marks = [...out.matchAll(/^@@phase (\S+) (\d+\.\d+)$/gm)].map((m) => ({ name: m[1], t: Number(m[2]) }));
   const phases = marks.slice(1).map((m, i) => ({ name: m.name, seconds: round(m.t - marks[i].t, 2) }));

@@ -13,6 +13,7 @@
  */
 import { spawnSync } from "child_process";
 import { HostKind, removeHosts, sshExec, startHosts, TestHost } from "./harness";
+import { sshArgs } from "./ssh";
 
 const argv = process.argv.slice(2);
 const num = (flag: string, dflt: number): number => {
@@ -62,26 +63,7 @@ async function checkHost(h: TestHost): Promise<void> {
 
   // Root login: refused by sshd itself, even with a valid key in root's authorized_keys.
   spawnSync("docker", ["exec", h.name, "sh", "-c", "install -d -m 700 /root/.ssh && cp /home/*/.ssh/authorized_keys /root/.ssh/authorized_keys"]);
-  const root = spawnSync(
-    "ssh",
-    [
-      "-i",
-      h.privateKeyPath,
-      "-p",
-      String(h.sshPort),
-      "-o",
-      "StrictHostKeyChecking=no",
-      "-o",
-      "UserKnownHostsFile=/dev/null",
-      "-o",
-      "BatchMode=yes",
-      "-o",
-      "LogLevel=ERROR",
-      "root@127.0.0.1",
-      "true",
-    ],
-    { encoding: "utf8" },
-  );
+  const root = spawnSync("ssh", [...sshArgs(h.privateKeyPath, h.sshPort, "root"), "true"], { encoding: "utf8" });
   check(root.status === 255 && /Permission denied/.test(root.stderr), `${tag} root SSH login refused`, root.stderr.trim());
   spawnSync("docker", ["exec", h.name, "rm", "-rf", "/root/.ssh"]);
 

@@ -3,7 +3,8 @@ import { TestHost } from "./common";
 import { diagnostics } from "./containers";
 import { ExecResult, run, sleep } from "./process";
 
-function sshArgs(keyPath: string, port: number, user: string, connectTimeoutSec = 10): string[] {
+/** `ssh` options for a test host on 127.0.0.1: its key only, no host-key checks, no prompts. */
+export function sshArgs(keyPath: string, port: number, user: string, connectTimeoutSec = 10): string[] {
   return [
     "-i",
     keyPath,
