@@ -9,6 +9,10 @@ export default {
   coverageAnalysis: "perTest",
   mutate: ["components/config/**/*.ts", "components/render/**/*.ts", "!components/**/index.ts"],
   // Mutants of unchanged code keep their result from the last run (.cache/mutation/incremental.json).
+  // A static mutant (a module-level constant: a table, a pattern) is live in every test, so each one
+  // runs the whole unit suite, about 2 min here: 44 % of the mutants, 98 % of the time. They are left
+  // out of the run and the score (StrykerJS reports them as ignored).
+  ignoreStatic: true,
   incremental: true,
   incrementalFile: ".cache/mutation/incremental.json",
   // The sandbox copy needs the code and the tests, not the caches, state, engine or build output.
