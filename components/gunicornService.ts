@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GunicornArgs, gunicornOnHost, GunicornPlan, GunicornSettings, listenerToString, planGunicorn } from "./config";
 import { FlaskApp } from "./flaskApp";
 import { shellCommand } from "./quote";
-import { renderGunicornConf } from "./render";
+import { gunicornBindLiteral, renderGunicornConf } from "./render";
 import { SupervisedWsgiService, WsgiService } from "./wsgiService";
 
 export interface GunicornServiceArgs extends GunicornArgs {
@@ -49,6 +49,10 @@ export class GunicornService extends SupervisedWsgiService implements WsgiServic
         configFile: { path: s.configPath, content: this.config },
         command: s.command,
         instancePaths: [s.pidfile],
+        // On TCP its standby binds the handoff socket instead (a unix bind, Gunicorn's default umask 0).
+        ...(s.bind.kind === "tcp" && s.listener.handoff
+          ? { standbyListen: [gunicornBindLiteral(s.bind), gunicornBindLiteral({ kind: "unix", path: s.listener.handoff.path, umask: 0 })] as const }
+          : {}),
         reloadScript: shellCommand(["supervisorctl", "signal", "HUP", app.app.name]),
         // With the app preloaded in the master, a HUP does not import it again: its environment needs a restart.
         ...(s.preload ? { envReloadScript: "restart_server", envReloadKind: "restart" as const } : {}),

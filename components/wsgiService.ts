@@ -13,7 +13,6 @@ import {
   restartDescription,
   ServerProfile,
   SupervisedSettings,
-  tcpAddressToString,
   WsgiServerName,
 } from "./config";
 import { resolvedFor, resourceError } from "./errors";
@@ -86,6 +85,11 @@ export interface SupervisedServerSpec {
   readonly restartOn?: readonly string[];
   /** Paths besides its unix socket that only one running instance may use (pid file, FIFO): the standby gets its own. */
   readonly instancePaths: readonly string[];
+  /**
+   * How the config file names the listener, and what the standby's copy names instead (its handoff
+   * socket). @default the unix socket's path and the handoff socket's; a TCP listener without it has no standby
+   */
+  readonly standbyListen?: readonly [string, string];
 }
 
 export interface SupervisedServer {
@@ -276,8 +280,7 @@ export abstract class SupervisedWsgiService extends pulumi.ComponentResource imp
 /**
  * The handoff functions of a server with a handoff socket (else undefined): its standby is the same
  * program under `<program>-handoff`, started from a copy of the config file in which the instance
- * paths are the standby's own and the listener is the handoff socket (a TCP port, named in the
- * config file as `"host:port"`, becomes `"unix:<handoff socket>"`: a Gunicorn bind).
+ * paths are the standby's own and the listener is the handoff socket (`standbyListen`).
  */
 function standbyFunctions(
   spec: SupervisedServerSpec,
@@ -288,9 +291,8 @@ function standbyFunctions(
 ): string | undefined {
   const { listener } = spec.settings;
   const { address, handoff } = listener;
-  if (!handoff || (address.kind === "tcp" && !spec.configFile)) return undefined;
-  const listenPair =
-    address.kind === "unix" ? ([address.path, handoff.path] as const) : ([`"${tcpAddressToString(address)}"`, `"unix:${handoff.path}"`] as const);
+  const listenPair = spec.standbyListen ?? (address.kind === "unix" && handoff ? ([address.path, handoff.path] as const) : undefined);
+  if (!handoff || !listenPair) return undefined;
   const replacements = [listenPair, ...spec.instancePaths.map((p) => [p, handoffPath(p)] as const)];
   const copy = spec.configFile ? handoffPath(spec.configFile.path) : undefined;
   const pathPairs = [...(spec.configFile && copy ? [[spec.configFile.path, copy] as const] : []), ...replacements];
@@ -323,7 +325,7 @@ function standbyFunctions(
     programFile: `/etc/supervisor/conf.d/${spec.program}.conf`,
     sectionReplacements: pairs,
     sectionFile: `/etc/supervisor/conf.d/${standby.name}.conf`,
-    listen: address.kind === "unix" ? { kind: "unix", path: address.path } : { kind: "tcp", host: address.host, port: address.port },
+    listen: address,
     handoffSocket: handoff.path,
     configFile: spec.configFile && copy ? { path: spec.configFile.path, copy } : undefined,
     replacements,

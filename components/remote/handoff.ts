@@ -25,6 +25,7 @@
  * the old instance goes on serving the old one, and the site's probe finishes the switch
  * (`handoff_finish`) once nginx has reloaded onto the new listener.
  */
+import { ListenerAddress, tcpAddressToString } from "../config/listener";
 import { shellCommand, shellQuote as q } from "../quote";
 
 export interface HandoffSpec {
@@ -39,7 +40,7 @@ export interface HandoffSpec {
   /** Where that section is written for supervisor: `/etc/supervisor/conf.d/<standby>.conf`. */
   readonly sectionFile: string;
   /** Where the server listens: its unix socket, or a TCP port. */
-  readonly listen: HandoffListen;
+  readonly listen: ListenerAddress;
   /** The standby's unix socket (the upstream's `backup` in nginx). */
   readonly handoffSocket: string;
   /** The server's config file and the copy the standby reads (absent for a server configured by its command). */
@@ -59,13 +60,9 @@ export interface HandoffSpec {
   readonly frontedFile: string;
 }
 
-/** A server's unix socket (its path) or TCP port (`host`, an IP address or name, and `port`). */
-export type HandoffListen = { readonly kind: "unix"; readonly path: string } | { readonly kind: "tcp"; readonly host: string; readonly port: number };
-
 /** The argument `ACCEPTS_PY` takes for a listener: the socket's path, or `host:port` (`[::1]:8000`). */
-export function acceptsTarget(listen: HandoffListen): string {
-  if (listen.kind === "unix") return listen.path;
-  return listen.host.includes(":") ? `[${listen.host}]:${listen.port}` : `${listen.host}:${listen.port}`;
+export function acceptsTarget(listen: ListenerAddress): string {
+  return listen.kind === "unix" ? listen.path : tcpAddressToString(listen);
 }
 
 /** `copy.py <from> <to> [<old> <new>]…`: the file with each old string replaced; every old one must occur. */

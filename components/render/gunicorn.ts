@@ -34,6 +34,11 @@ export function pythonLiteral(value: PythonValue): string {
   return `[${value.map(pythonLiteral).join(", ")}]`;
 }
 
+/** One bind address as `gunicorn.conf.py` writes it in its `bind` list: `"127.0.0.1:8000"`, `"unix:/run/app/gunicorn.sock"`. */
+export function gunicornBindLiteral(bind: GunicornBind): string {
+  return pythonLiteral(bindValue(bind));
+}
+
 function bindValue(bind: GunicornBind): string {
   switch (bind.kind) {
     case "tcp":

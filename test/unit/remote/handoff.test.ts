@@ -11,9 +11,9 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { handoffPath, resolveSupervisorProgram, resolveWaitress } from "../../../components/config";
+import { handoffPath, ListenerAddress, resolveSupervisorProgram, resolveWaitress } from "../../../components/config";
 import { renderSupervisorProgram, renderWaitressArgv } from "../../../components/render";
-import { acceptsTarget, HandoffListen, handoffFunctions, replaceAll, sectionReplacements } from "../../../components/remote/handoff";
+import { acceptsTarget, handoffFunctions, replaceAll, sectionReplacements } from "../../../components/remote/handoff";
 import { CTX } from "../fixtures";
 
 const SERVER_PY = String.raw`
@@ -110,7 +110,7 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function script(call: string, listen: HandoffListen = { kind: "unix", path: sock() }): string {
+function script(call: string, listen: ListenerAddress = { kind: "unix", path: sock() }): string {
   const functions = handoffFunctions({
     program: "app",
     standby: "app-handoff",
@@ -134,7 +134,7 @@ function script(call: string, listen: HandoffListen = { kind: "unix", path: sock
   return `set -eu\n${functions}\n${call}`;
 }
 
-function sh(call: string, listen?: HandoffListen): Promise<{ code: number; stderr: string }> {
+function sh(call: string, listen?: ListenerAddress): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
     const p = spawn("/bin/sh", ["-c", script(call, listen)], { env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, STUB: dir } });
     let stderr = "";
@@ -299,7 +299,7 @@ describe("handoff", () => {
 
   describe("a server on a TCP port", () => {
     let port: number;
-    const tcp = (): HandoffListen => ({ kind: "tcp", host: "127.0.0.1", port });
+    const tcp = (): ListenerAddress => ({ kind: "tcp", host: "127.0.0.1", port });
     beforeEach(async () => {
       // A port nothing listens on: the kernel picks a free one, which is then let go.
       port = await new Promise<number>((resolve) => {

@@ -1,6 +1,17 @@
 import { GunicornArgs, resolveGunicorn } from "../../../components/config";
-import { pythonLiteral, renderGunicornConf } from "../../../components/render";
+import { gunicornBindLiteral, pythonLiteral, renderGunicornConf } from "../../../components/render";
 import { CTX, FACTORY_CTX } from "../fixtures";
+
+describe("gunicornBindLiteral", () => {
+  it("GIVEN binds WHEN spelled THEN each is the entry the config's bind list holds, once (a standby's copy replaces exactly it)", () => {
+    for (const bind of [{ kind: "tcp" as const }, { kind: "tcp" as const, host: "::1", port: 9000 }, { kind: "unix" as const }]) {
+      const s = resolveGunicorn({ bind }, CTX);
+      expect(renderGunicornConf(s).split(gunicornBindLiteral(s.bind)).length).toBe(2);
+    }
+    expect(gunicornBindLiteral({ kind: "tcp", host: "127.0.0.1", port: 8000 })).toBe('"127.0.0.1:8000"');
+    expect(gunicornBindLiteral({ kind: "unix", path: "/run/app/gunicorn-handoff.sock", umask: 0 })).toBe('"unix:/run/app/gunicorn-handoff.sock"');
+  });
+});
 
 describe("renderGunicornConf", () => {
   it("GIVEN default settings WHEN rendered THEN the config is exactly this", () => {
